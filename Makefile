@@ -1,0 +1,50 @@
+# partyschool — the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := /usr/local/go/bin:$(PATH)
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN     := bin/partyschool
+
+.PHONY: run build test lint fmt db-stop clean
+
+## build: compile the binary into bin/
+build:
+	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+## run: serve with demo data; without DATABASE_URL a private PostgreSQL in .data/
+run: build
+	@if [ -z "$${DATABASE_URL:-}" ]; then DATABASE_URL=$$(scripts/devdb start dev); fi; \
+	export DATABASE_URL; \
+	$(BIN) migrate up; \
+	$(BIN) seed --demo; \
+	addr=$${ADDR:-127.0.0.1:8080}; \
+	echo; \
+	echo "  partyschool is at $${BASE_URL:-http://$$addr}"; \
+	echo "  demo logins (password: partyschool): admin, coordinator, lecturer, trainee"; \
+	echo "  stop with Ctrl-C; 'make db-stop' stops the private database"; \
+	echo; \
+	exec $(BIN) serve
+
+## test: go test -race against a throwaway PostgreSQL cluster
+test:
+	@TEST_DATABASE_URL=$$(scripts/devdb start test); export TEST_DATABASE_URL; \
+	go test -race -count=1 ./...
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.data/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+## fmt: format the code
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## db-stop: stop the private PostgreSQL clusters
+db-stop:
+	scripts/devdb stop
+
+clean:
+	rm -rf bin

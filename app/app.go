@@ -1,0 +1,143 @@
+// Package app assembles the web application: configuration, middleware,
+// the route table, templates and the error pages. It is the only package
+// that knows every domain; the domains know nothing of it.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/template/html/v2"
+	"github.com/jmoiron/sqlx"
+
+	"partyschool/auth"
+	"partyschool/places"
+	"partyschool/settings"
+	"partyschool/static"
+	"partyschool/views"
+	"partyschool/web"
+)
+
+// Server is the assembled application.
+type Server struct {
+	Fiber  *fiber.App
+	cfg    Config
+	db     *sqlx.DB
+	logger *slog.Logger
+	routes []Route
+
+	auth     *auth.Handler
+	settings *settings.Store
+	places   *places.Store
+}
+
+// New builds the application on an open, migrated database.
+func New(cfg Config, db *sqlx.DB, logger *slog.Logger) (*Server, error) {
+	s := &Server{cfg: cfg, db: db, logger: logger}
+
+	authStore := auth.NewStore(db)
+	authStore.IdleTimeout, authStore.MaxAge = cfg.SessionIdle, cfg.SessionMax
+	s.settings = settings.NewStore(db, 10*time.Second)
+	s.places = places.NewStore(db)
+	s.auth = &auth.Handler{
+		Store:         authStore,
+		Registration:  s.settings,
+		SecureCookies: cfg.SecureCookies(),
+		Logger:        logger,
+	}
+
+	engine, err := newEngine()
+	if err != nil {
+		return nil, err
+	}
+	s.Fiber = fiber.New(fiber.Config{
+		AppName:      "partyschool",
+		Views:        engine,
+		ErrorHandler: s.errorHandler,
+		BodyLimit:    cfg.BodyLimit,
+		ReadTimeout:  15 * time.Second,
+		WriteTimeout: 60 * time.Second, // a batch of certificates takes a while to write
+		IdleTimeout:  60 * time.Second,
+		// Forwarded headers are believed only from configured proxies
+		// (STYLE.md pitfall 12, SECURITY.md 6).
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg),
+		DisableStartupMessage:   true,
+	})
+	s.middleware()
+	s.mount()
+	return s, nil
+}
+
+func proxyHeader(cfg Config) string {
+	if len(cfg.TrustedProxies) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// Routes returns the route table as mounted.
+func (s *Server) Routes() []Route { return s.routes }
+
+// newEngine loads the embedded templates with the helper functions they use.
+func newEngine() (*html.Engine, error) {
+	engine := html.NewFileSystem(http.FS(views.FS), ".html")
+	versions, err := assetVersions()
+	if err != nil {
+		return nil, err
+	}
+	engine.AddFunc("asset", func(name string) string {
+		return "/static/" + name + "?v=" + versions[name]
+	})
+	engine.AddFunc("maskPhone", web.MaskPhone)
+	engine.AddFunc("shanghai", func(t time.Time) string {
+		return t.In(web.Shanghai).Format("2006-01-02 15:04")
+	})
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	}
+	return engine, nil
+}
+
+// assetVersions fingerprints each static file, so its URL changes with its
+// content and browsers may cache it for a long time.
+func assetVersions() (map[string]string, error) {
+	out := map[string]string{}
+	err := fs.WalkDir(static.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static.FS, path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out[path] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return out, err
+}
+
+func (s *Server) staticHandler() fiber.Handler {
+	return filesystem.New(filesystem.Config{
+		Root:       http.FS(static.FS),
+		PathPrefix: "",
+		MaxAge:     int((30 * 24 * time.Hour).Seconds()),
+	})
+}
+
+// ready reports whether the database answers, for /readyz.
+func (s *Server) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return s.db.PingContext(ctx)
+}

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"partyschool/auth"
+	"partyschool/settings"
+	"partyschool/web"
+)
+
+// Access says who may use a route. Every route declares one; the access
+// test walks this table (SECURITY.md 1).
+type Access struct {
+	Public bool     // anyone, signed in or not
+	Roles  []string // otherwise: signed-in users holding one of these
+}
+
+var (
+	public   = Access{Public: true}
+	signedIn = Access{Roles: web.Roles}
+	staff    = Access{Roles: []string{web.RoleCoordinator, web.RoleAdmin}}
+	admins   = Access{Roles: []string{web.RoleAdmin}}
+)
+
+// Route is one line of the site map.
+type Route struct {
+	Method  string
+	Path    string
+	Access  Access
+	Handler fiber.Handler
+}
+
+// routeTable is the site: every URL, its method, who may use it and what
+// answers it.
+func (s *Server) routeTable() []Route {
+	a := s.auth
+	st := &settings.Handler{Store: s.settings}
+	get, post := fiber.MethodGet, fiber.MethodPost
+	return []Route{
+		{get, "/", public, s.home},
+		{get, "/privacy", public, s.privacy},
+		{post, "/preferences/language", public, s.setLanguage},
+		{post, "/preferences/text-size", public, s.setTextSize},
+
+		{get, "/login", public, a.LoginForm},
+		{post, "/login", public, a.Login},
+		{post, "/logout", signedIn, a.Logout},
+		{get, "/register", public, a.RegisterForm},
+		{post, "/register", public, a.Register},
+		{get, "/account", signedIn, a.Account},
+		{post, "/account/password", signedIn, a.ChangePassword},
+
+		{get, "/users", staff, a.Users},
+		{post, "/users/:id/role", admins, a.UpdateRole},
+		{post, "/users/:id/disable", admins, a.Disable},
+		{post, "/users/:id/enable", admins, a.Enable},
+
+		{get, "/admin/settings", admins, st.Edit},
+		{post, "/admin/settings", admins, st.Update},
+	}
+}
+
+// mount installs the routes: health checks and assets first (they touch
+// no session), then the pages behind preferences, CSRF, session and the
+// per-route role guard, and the 404 page for everything else.
+func (s *Server) mount() {
+	s.Fiber.Get("/healthz", s.healthz)
+	s.Fiber.Get("/readyz", s.readyz)
+	s.Fiber.Use("/static", s.staticHandler())
+
+	s.Fiber.Use(s.preferences, s.auth.CSRF, s.auth.LoadViewer, s.school)
+	s.routes = s.routeTable()
+	for _, r := range s.routes {
+		handlers := []fiber.Handler{r.Handler}
+		if !r.Access.Public {
+			handlers = append([]fiber.Handler{auth.Require(r.Access.Roles...)}, handlers...)
+		}
+		s.Fiber.Add(r.Method, r.Path, handlers...)
+	}
+	s.Fiber.Use(func(c *fiber.Ctx) error { return web.NotFound() })
+}

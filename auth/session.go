@@ -1,0 +1,189 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partyschool/web"
+)
+
+// Cookie names.
+const (
+	sessionCookie = "ps_session"
+	csrfCookie    = "ps_csrf"
+	csrfField     = "_csrf"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// LoadViewer is middleware that resolves the session cookie to the
+// signed-in user. A stale cookie is cleared; the visitor is then anonymous.
+func (h *Handler) LoadViewer(c *fiber.Ctx) error {
+	token := c.Cookies(sessionCookie)
+	if token == "" {
+		return c.Next()
+	}
+	u, err := h.Store.SessionUser(c.UserContext(), token)
+	switch {
+	case errors.Is(err, ErrNoSession):
+		h.clearCookie(c, sessionCookie)
+	case err != nil:
+		return err
+	default:
+		web.SetViewer(c, u.Viewer())
+	}
+	return c.Next()
+}
+
+// startSession signs the user in: any session the browser already had is
+// ended, and a new token is issued (no fixation), with a new CSRF token.
+func (h *Handler) startSession(c *fiber.Ctx, userID int64) error {
+	if old := c.Cookies(sessionCookie); old != "" {
+		if err := h.Store.DeleteSession(c.UserContext(), old); err != nil {
+			return err
+		}
+	}
+	token, expires, err := h.Store.CreateSession(c.UserContext(), userID)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name:     sessionCookie,
+		Value:    token,
+		Path:     "/",
+		Expires:  expires,
+		HTTPOnly: true,
+		Secure:   h.SecureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+	h.rotateCSRF(c)
+	return nil
+}
+
+// endSession signs the browser out and forgets its tokens.
+func (h *Handler) endSession(c *fiber.Ctx) error {
+	if token := c.Cookies(sessionCookie); token != "" {
+		if err := h.Store.DeleteSession(c.UserContext(), token); err != nil {
+			return err
+		}
+	}
+	h.clearCookie(c, sessionCookie)
+	h.rotateCSRF(c)
+	return nil
+}
+
+func (h *Handler) clearCookie(c *fiber.Ctx, name string) {
+	c.Cookie(&fiber.Cookie{
+		Name:     name,
+		Value:    "",
+		Path:     "/",
+		Expires:  time.Unix(0, 0),
+		MaxAge:   -1,
+		HTTPOnly: true,
+		Secure:   h.SecureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+// CSRF is middleware for SECURITY.md 9. Every browser gets a random token
+// in an HttpOnly cookie; every form repeats it in a hidden field (or a
+// fetch in a header). A state-changing request whose two copies differ, or
+// that a browser marks as cross-site, is refused with a 403 page.
+func (h *Handler) CSRF(c *fiber.Ctx) error {
+	token := c.Cookies(csrfCookie)
+	if !validCSRFToken(token) {
+		token = h.setCSRFCookie(c)
+	}
+	web.SetCSRFToken(c, token)
+
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if c.Get("Sec-Fetch-Site") == "cross-site" {
+		return web.Fail(fiber.StatusForbidden, "error.csrf")
+	}
+	sent := c.Get(csrfHeader)
+	if sent == "" {
+		sent = c.FormValue(csrfField)
+	}
+	cookie := c.Cookies(csrfCookie)
+	if cookie == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(cookie)) != 1 {
+		return web.Fail(fiber.StatusForbidden, "error.csrf")
+	}
+	return c.Next()
+}
+
+func (h *Handler) rotateCSRF(c *fiber.Ctx) {
+	web.SetCSRFToken(c, h.setCSRFCookie(c))
+}
+
+func (h *Handler) setCSRFCookie(c *fiber.Ctx) string {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	c.Cookie(&fiber.Cookie{
+		Name:     csrfCookie,
+		Value:    token,
+		Path:     "/",
+		HTTPOnly: true,
+		Secure:   h.SecureCookies,
+		SameSite: fiber.CookieSameSiteLaxMode,
+	})
+	return token
+}
+
+func validCSRFToken(t string) bool {
+	if len(t) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(t)
+	return err == nil
+}
+
+// Require returns middleware that lets through only signed-in users holding
+// one of roles (any role when none are given). An anonymous visitor is sent
+// to the login page and comes back afterwards; a signed-in user without the
+// role gets the 403 page.
+func Require(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		v := web.ViewerOf(c)
+		if v == nil {
+			next := "/"
+			if c.Method() == fiber.MethodGet {
+				next = string(c.Request().URI().RequestURI())
+			}
+			return c.Redirect("/login?next="+url.QueryEscape(SafeNext(next)), fiber.StatusSeeOther)
+		}
+		if len(roles) > 0 && !v.Is(roles...) {
+			return web.Forbidden()
+		}
+		return c.Next()
+	}
+}
+
+// SafeNext returns next when it is a path on this site, and "/" otherwise,
+// so that a crafted login link cannot send anyone elsewhere (SECURITY.md 10):
+// "//host", "/\host", "https:host" and the like all become "/".
+func SafeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") ||
+		strings.ContainsAny(next, "\\\r\n\t\x00") || len(next) > 2000 {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	if u.Path == "/login" || u.Path == "/logout" {
+		return "/"
+	}
+	return next
+}

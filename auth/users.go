@@ -1,0 +1,133 @@
+package auth
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partyschool/web"
+)
+
+const usersPerPage = 30
+
+// userList is what the user list page shows.
+type userList struct {
+	Users    []User
+	Total    int
+	Query    string
+	Role     string
+	Roles    []string
+	Page     int
+	Pages    int
+	PrevLink string
+	NextLink string
+	CanEdit  bool
+}
+
+// Users lists accounts with a search by name, username or phone and a role
+// filter. Coordinators read it; only admins change roles or disable users.
+// Phone numbers are masked: nobody needs them in full on a list.
+func (h *Handler) Users(c *fiber.Ctx) error {
+	q := web.Clean(c.Query("q"), 50)
+	role := c.Query("role")
+	if !ValidRole(role) {
+		role = ""
+	}
+	page := web.PageNumber(c)
+	users, total, err := h.Store.ListUsers(c.UserContext(), UserFilter{
+		Query: q, Role: role, Limit: usersPerPage, Offset: (page - 1) * usersPerPage,
+	})
+	if err != nil {
+		return err
+	}
+	l := userList{
+		Users: users, Total: total, Query: q, Role: role, Roles: web.Roles, Page: page,
+		Pages:   max(1, (total+usersPerPage-1)/usersPerPage),
+		CanEdit: web.ViewerOf(c).Is(web.RoleAdmin),
+	}
+	link := func(n int) string {
+		v := url.Values{}
+		if q != "" {
+			v.Set("q", q)
+		}
+		if role != "" {
+			v.Set("role", role)
+		}
+		v.Set("page", strconv.Itoa(n))
+		return "/users?" + v.Encode()
+	}
+	if page > 1 {
+		l.PrevLink = link(page - 1)
+	}
+	if page < l.Pages {
+		l.NextLink = link(page + 1)
+	}
+	p := web.NewPage(c, "users.title")
+	p.Data = l
+	switch c.Query("done") {
+	case "role":
+		p.Notice = p.T("users.role.changed")
+	case "disabled":
+		p.Notice = p.T("users.disabled.done")
+	case "enabled":
+		p.Notice = p.T("users.enabled.done")
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return web.Render(c, fiber.StatusOK, "auth/users", p)
+}
+
+// UpdateRole gives a user another role. Admins cannot change their own
+// role, so the school never loses its last admin by accident.
+func (h *Handler) UpdateRole(c *fiber.Ctx) error {
+	id, err := web.PathID(c)
+	if err != nil {
+		return err
+	}
+	role := c.FormValue("role")
+	if !ValidRole(role) {
+		return web.Fail(fiber.StatusUnprocessableEntity, "users.role.invalid")
+	}
+	if id == web.ViewerOf(c).ID {
+		return web.Fail(fiber.StatusUnprocessableEntity, "users.self")
+	}
+	if err := h.Store.SetRole(c.UserContext(), id, role); errors.Is(err, ErrNotFound) {
+		return web.NotFound()
+	} else if err != nil {
+		return err
+	}
+	h.Logger.Info("role changed", "user_id", id, "role", role, "by", web.ViewerOf(c).ID, "request_id", web.RequestID(c))
+	return c.Redirect("/users?done=role", fiber.StatusSeeOther)
+}
+
+// Disable stops a user from signing in and ends their sessions.
+func (h *Handler) Disable(c *fiber.Ctx) error {
+	return h.setDisabled(c, true)
+}
+
+// Enable lets a disabled user sign in again.
+func (h *Handler) Enable(c *fiber.Ctx) error {
+	return h.setDisabled(c, false)
+}
+
+func (h *Handler) setDisabled(c *fiber.Ctx, disabled bool) error {
+	id, err := web.PathID(c)
+	if err != nil {
+		return err
+	}
+	if id == web.ViewerOf(c).ID {
+		return web.Fail(fiber.StatusUnprocessableEntity, "users.self")
+	}
+	if err := h.Store.SetDisabled(c.UserContext(), id, disabled); errors.Is(err, ErrNotFound) {
+		return web.NotFound()
+	} else if err != nil {
+		return err
+	}
+	done := "enabled"
+	if disabled {
+		done = "disabled"
+	}
+	h.Logger.Info("user "+done, "user_id", id, "by", web.ViewerOf(c).ID, "request_id", web.RequestID(c))
+	return c.Redirect("/users?done="+done, fiber.StatusSeeOther)
+}

@@ -1,0 +1,268 @@
+// Command partyschool runs the community party school: its web server and
+// the commands that install, upgrade and seed its database.
+//
+//	partyschool [serve]                      serve the web application (the default)
+//	partyschool migrate up|down|status       change or show the database schema
+//	partyschool seed --demo                  load the demo data (idempotent)
+//	partyschool user add --role R --username U [--name N] [--phone P]
+//	                                         create an account; the password is read
+//	                                         from the terminal, or from stdin
+//	partyschool version                      print the version
+//
+// Configuration comes from the environment; see the README.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/term"
+
+	"partyschool/app"
+	"partyschool/auth"
+	"partyschool/database"
+	"partyschool/seed"
+)
+
+// version is set at build time by the Makefile.
+var version = "dev"
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "partyschool:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve()
+	case "migrate":
+		return migrate(args)
+	case "seed":
+		return seedCmd(args)
+	case "user":
+		return userCmd(args)
+	case "version", "--version", "-v":
+		fmt.Println("partyschool", version)
+		return nil
+	case "help", "--help", "-h":
+		fmt.Print(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  partyschool [serve]
+  partyschool migrate up|down|status
+  partyschool seed --demo
+  partyschool user add --role trainee|lecturer|coordinator|admin --username NAME [--name 姓名] [--phone 手机号]
+  partyschool version
+`
+
+func setup(ctx context.Context) (app.Config, *slog.Logger, *sqlx.DB, error) {
+	cfg, err := app.LoadConfig(os.Getenv)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.DatabaseURL == "" {
+		return cfg, logger, nil, errors.New("DATABASE_URL is not set (`make run` starts a private database and sets it)")
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return cfg, logger, nil, err
+	}
+	return cfg, logger, db, nil
+}
+
+func serve() error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	cfg, logger, db, err := setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := database.MigrateUp(ctx, db, logger); err != nil {
+		return err
+	}
+	srv, err := app.New(cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, func(addr string) {
+		logger.Info("serving", "addr", addr, "base_url", cfg.BaseURL.String(), "version", version)
+	})
+}
+
+func migrate(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: partyschool migrate up|down|status")
+	}
+	ctx := context.Background()
+	_, logger, db, err := setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "up":
+		return database.MigrateUp(ctx, db, logger)
+	case "down":
+		return database.MigrateDown(ctx, db, logger)
+	case "status":
+		states, err := database.MigrateStatus(ctx, db)
+		if err != nil {
+			return err
+		}
+		for _, s := range states {
+			mark := "pending"
+			if s.Applied {
+				mark = "applied"
+			}
+			fmt.Printf("%05d  %-8s %s\n", s.Version, mark, s.File)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown migrate command %q: want up, down or status", args[0])
+}
+
+func seedCmd(args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	demo := fs.Bool("demo", false, "load the demo data")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*demo {
+		return errors.New("usage: partyschool seed --demo")
+	}
+	ctx := context.Background()
+	_, logger, db, err := setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := database.MigrateUp(ctx, db, logger); err != nil {
+		return err
+	}
+	n, err := seed.Demo(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("demo data: %d communities, %d venues, %d users added\n", n.Communities, n.Venues, n.Users)
+	return nil
+}
+
+func userCmd(args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: partyschool user add --role ROLE --username NAME")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	role := fs.String("role", "", "trainee, lecturer, coordinator or admin")
+	username := fs.String("username", "", "the sign-in name")
+	name := fs.String("name", "", "the person's name (defaults to the username)")
+	phone := fs.String("phone", "", "mobile number (optional)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	nu := auth.NewUser{
+		Role:     *role,
+		Username: auth.NormalizeUsername(*username),
+		Name:     strings.TrimSpace(*name),
+		Phone:    auth.NormalizePhone(*phone),
+	}
+	if nu.Name == "" {
+		nu.Name = nu.Username
+	}
+	if !auth.ValidRole(nu.Role) {
+		return fmt.Errorf("--role %q: want trainee, lecturer, coordinator or admin", *role)
+	}
+	if k := auth.UsernameProblem(nu.Username); k != "" {
+		return fmt.Errorf("--username %q: 3–32 characters of a-z, 0-9, _ . - starting with a letter or digit", *username)
+	}
+	if k := auth.PhoneProblem(nu.Phone, false); k != "" {
+		return fmt.Errorf("--phone %q: want an 11-digit mobile number", *phone)
+	}
+	password, err := readPassword(os.Stdin)
+	if err != nil {
+		return err
+	}
+	if k := auth.PasswordProblem(password, nu.Username); k != "" {
+		return fmt.Errorf("password refused: %s", passwordProblems[k])
+	}
+	nu.Password = password
+
+	ctx := context.Background()
+	_, logger, db, err := setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := database.MigrateUp(ctx, db, logger); err != nil {
+		return err
+	}
+	u, err := auth.NewStore(db).CreateUser(ctx, nu)
+	if errors.Is(err, auth.ErrUsernameTaken) {
+		return fmt.Errorf("username %q is taken", nu.Username)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("created %s %q (id %d)\n", u.Role, u.Username, u.ID)
+	return nil
+}
+
+var passwordProblems = map[string]string{
+	"form.password.required": "it is empty",
+	"form.password.short":    fmt.Sprintf("it needs at least %d characters", auth.MinPasswordLen),
+	"form.password.long":     fmt.Sprintf("it may have at most %d characters", auth.MaxPasswordLen),
+	"form.password.common":   "it is too common",
+	"form.password.username": "it is the username",
+}
+
+// readPassword reads the password without echo from a terminal (asking
+// twice), or as the first line of stdin when that is a pipe. It is never
+// taken from the command line, where other users could see it.
+func readPassword(stdin *os.File) (string, error) {
+	fd := int(stdin.Fd())
+	if term.IsTerminal(fd) {
+		fmt.Fprint(os.Stderr, "Password: ")
+		first, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(os.Stderr, "Again: ")
+		second, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(first) != string(second) {
+			return "", errors.New("the two passwords differ")
+		}
+		return string(first), nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

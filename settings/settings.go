@@ -1,0 +1,139 @@
+// Package settings keeps the school's own settings: its name and whether
+// trainees may register themselves. Later features add their settings here.
+package settings
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"partyschool/web"
+)
+
+// School is the one row of school settings.
+type School struct {
+	Name             string    `db:"school_name"`
+	RegistrationOpen bool      `db:"registration_open"`
+	UpdatedAt        time.Time `db:"updated_at"`
+}
+
+// Store reads and writes the settings. Every page shows the school's name,
+// so reads are cached for a few seconds; a change made by another process
+// shows up within that time.
+type Store struct {
+	db  *sqlx.DB
+	ttl time.Duration
+
+	mu      sync.Mutex
+	cached  School
+	fetched time.Time
+}
+
+// NewStore returns a store whose cache lasts ttl (0 turns it off).
+func NewStore(db *sqlx.DB, ttl time.Duration) *Store {
+	return &Store{db: db, ttl: ttl}
+}
+
+// Get returns the school settings.
+func (s *Store) Get(ctx context.Context) (School, error) {
+	s.mu.Lock()
+	if s.ttl > 0 && time.Since(s.fetched) < s.ttl {
+		defer s.mu.Unlock()
+		return s.cached, nil
+	}
+	s.mu.Unlock()
+
+	var sc School
+	err := s.db.GetContext(ctx, &sc, `SELECT school_name, registration_open, updated_at FROM school_settings`)
+	if err != nil {
+		return School{}, fmt.Errorf("read school settings: %w", err)
+	}
+	s.mu.Lock()
+	s.cached, s.fetched = sc, time.Now()
+	s.mu.Unlock()
+	return sc, nil
+}
+
+// RegistrationOpen reports whether trainees may sign themselves up.
+func (s *Store) RegistrationOpen(ctx context.Context) (bool, error) {
+	sc, err := s.Get(ctx)
+	return sc.RegistrationOpen, err
+}
+
+// Update saves the settings.
+func (s *Store) Update(ctx context.Context, sc School) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE school_settings SET school_name = $1, registration_open = $2, updated_at = now()`,
+		sc.Name, sc.RegistrationOpen)
+	if err != nil {
+		return fmt.Errorf("update school settings: %w", err)
+	}
+	s.mu.Lock()
+	s.fetched = time.Time{}
+	s.mu.Unlock()
+	return nil
+}
+
+// Form is the settings form as typed.
+type Form struct {
+	Name             string
+	RegistrationOpen bool
+}
+
+// Parse validates the form.
+func (f Form) Parse() (School, web.FieldErrors) {
+	errs := web.FieldErrors{}
+	sc := School{Name: strings.TrimSpace(f.Name), RegistrationOpen: f.RegistrationOpen}
+	switch n := utf8.RuneCountInString(sc.Name); {
+	case n == 0:
+		errs.Add("name", "settings.name.required")
+	case n > 60:
+		errs.Add("name", "settings.name.long")
+	}
+	return sc, errs
+}
+
+// Handler serves the admin's settings page.
+type Handler struct {
+	Store *Store
+}
+
+// Edit shows the settings form.
+func (h *Handler) Edit(c *fiber.Ctx) error {
+	sc, err := h.Store.Get(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p := web.NewPage(c, "settings.title")
+	p.Form = Form{Name: sc.Name, RegistrationOpen: sc.RegistrationOpen}
+	if c.Query("saved") == "1" {
+		p.Notice = p.T("settings.saved")
+	}
+	return web.Render(c, fiber.StatusOK, "admin/settings", p)
+}
+
+// Update saves the settings form.
+func (h *Handler) Update(c *fiber.Ctx) error {
+	f := Form{
+		Name:             web.Clean(c.FormValue("school_name"), 400),
+		RegistrationOpen: c.FormValue("registration_open") == "on",
+	}
+	sc, errs := f.Parse()
+	if errs.Any() {
+		p := web.NewPage(c, "settings.title")
+		p.Form = f
+		p.Errors = errs
+		p.Alert = p.T("form.fix")
+		return web.Render(c, fiber.StatusUnprocessableEntity, "admin/settings", p)
+	}
+	if err := h.Store.Update(c.UserContext(), sc); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/settings?saved=1", fiber.StatusSeeOther)
+}

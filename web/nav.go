@@ -1,0 +1,50 @@
+package web
+
+import "strings"
+
+// NavItem is one link of the main navigation.
+type NavItem struct {
+	Key    string // catalogue key of the label
+	Href   string
+	Active bool
+}
+
+// navigation lists, per role, the links of the main navigation. Only pages
+// that exist are listed; each feature adds its own links as it lands.
+var navigation = map[string][]NavItem{
+	"": {
+		{Key: "nav.home", Href: "/"},
+	},
+	RoleTrainee: {
+		{Key: "nav.home", Href: "/"},
+		{Key: "nav.account", Href: "/account"},
+	},
+	RoleLecturer: {
+		{Key: "nav.home", Href: "/"},
+		{Key: "nav.account", Href: "/account"},
+	},
+	RoleCoordinator: {
+		{Key: "nav.home", Href: "/"},
+		{Key: "nav.users", Href: "/users"},
+		{Key: "nav.account", Href: "/account"},
+	},
+	RoleAdmin: {
+		{Key: "nav.home", Href: "/"},
+		{Key: "nav.users", Href: "/users"},
+		{Key: "nav.settings", Href: "/admin/settings"},
+		{Key: "nav.account", Href: "/account"},
+	},
+}
+
+func navFor(v *Viewer, path string) []NavItem {
+	role := ""
+	if v != nil {
+		role = v.Role
+	}
+	items := append([]NavItem(nil), navigation[role]...)
+	for i := range items {
+		h := items[i].Href
+		items[i].Active = path == h || (h != "/" && strings.HasPrefix(path, h+"/"))
+	}
+	return items
+}
