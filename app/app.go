@@ -39,8 +39,10 @@ type Server struct {
 	places   *places.Store
 }
 
-// New builds the application on an open, migrated database.
-func New(cfg Config, db *sqlx.DB, logger *slog.Logger) (*Server, error) {
+// New builds the application on an open, migrated database. Extra routes
+// are mounted after the route table; tests use them to add handlers that
+// fail on purpose.
+func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server, error) {
 	s := &Server{cfg: cfg, db: db, logger: logger}
 
 	authStore := auth.NewStore(db)
@@ -71,10 +73,11 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger) (*Server, error) {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(cfg),
+		EnableIPValidation:      true, // a forged header must not become a bogus address
 		DisableStartupMessage:   true,
 	})
 	s.middleware()
-	s.mount()
+	s.mount(extra)
 	return s, nil
 }
 

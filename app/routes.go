@@ -63,13 +63,13 @@ func (s *Server) routeTable() []Route {
 // mount installs the routes: health checks and assets first (they touch
 // no session), then the pages behind preferences, CSRF, session and the
 // per-route role guard, and the 404 page for everything else.
-func (s *Server) mount() {
+func (s *Server) mount(extra []Route) {
 	s.Fiber.Get("/healthz", s.healthz)
 	s.Fiber.Get("/readyz", s.readyz)
 	s.Fiber.Use("/static", s.staticHandler())
 
 	s.Fiber.Use(s.preferences, s.auth.CSRF, s.auth.LoadViewer, s.school)
-	s.routes = s.routeTable()
+	s.routes = append(s.routeTable(), extra...)
 	for _, r := range s.routes {
 		handlers := []fiber.Handler{r.Handler}
 		if !r.Access.Public {

@@ -155,7 +155,7 @@ func (h *Handler) Register(c *fiber.Ctx) error {
 		Password: web.Clean(c.FormValue("password"), 4*MaxPasswordLen),
 	}
 	nu, errs := f.Parse()
-	if !errs.Any() {
+	if _, bad := errs["username"]; !bad {
 		taken, err := h.Store.UsernameExists(ctx, nu.Username)
 		if err != nil {
 			return err

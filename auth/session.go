@@ -182,8 +182,5 @@ func SafeNext(next string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	if u.Path == "/login" || u.Path == "/logout" {
-		return "/"
-	}
 	return next
 }

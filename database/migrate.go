@@ -17,7 +17,9 @@ import (
 // session locker takes a PostgreSQL advisory lock, so two processes starting
 // at once apply each migration exactly once.
 func newProvider(db *sqlx.DB, logger *slog.Logger) (*goose.Provider, error) {
-	locker, err := lock.NewPostgresSessionLocker()
+	// Poll for the lock every second (the default is every five) for up to
+	// five minutes: a second server waits for the first one's migrations.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}
