@@ -153,6 +153,19 @@ func seedCmd(args []string) error {
 	if !*demo {
 		return errors.New("usage: partyschool seed --demo")
 	}
+	return withMigratedDB(func(ctx context.Context, db *sqlx.DB) error {
+		n, err := seed.Demo(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("demo data: %d communities, %d venues, %d users added\n", n.Communities, n.Venues, n.Users)
+		return nil
+	})
+}
+
+// withMigratedDB runs f on the configured database after bringing its
+// schema up to date.
+func withMigratedDB(f func(ctx context.Context, db *sqlx.DB) error) error {
 	ctx := context.Background()
 	_, logger, db, err := setup(ctx)
 	if err != nil {
@@ -162,12 +175,7 @@ func seedCmd(args []string) error {
 	if err := database.MigrateUp(ctx, db, logger); err != nil {
 		return err
 	}
-	n, err := seed.Demo(ctx, db)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("demo data: %d communities, %d venues, %d users added\n", n.Communities, n.Venues, n.Users)
-	return nil
+	return f(ctx, db)
 }
 
 func userCmd(args []string) error {
@@ -209,24 +217,17 @@ func userCmd(args []string) error {
 	}
 	nu.Password = password
 
-	ctx := context.Background()
-	_, logger, db, err := setup(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := database.MigrateUp(ctx, db, logger); err != nil {
-		return err
-	}
-	u, err := auth.NewStore(db).CreateUser(ctx, nu)
-	if errors.Is(err, auth.ErrUsernameTaken) {
-		return fmt.Errorf("username %q is taken", nu.Username)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Printf("created %s %q (id %d)\n", u.Role, u.Username, u.ID)
-	return nil
+	return withMigratedDB(func(ctx context.Context, db *sqlx.DB) error {
+		u, err := auth.NewStore(db).CreateUser(ctx, nu)
+		if errors.Is(err, auth.ErrUsernameTaken) {
+			return fmt.Errorf("username %q is taken", nu.Username)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("created %s %q (id %d)\n", u.Role, u.Username, u.ID)
+		return nil
+	})
 }
 
 var passwordProblems = map[string]string{

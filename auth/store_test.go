@@ -3,7 +3,6 @@ package auth_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 
 	"partyschool/auth"
@@ -44,20 +43,10 @@ func TestUserConstraints(t *testing.T) {
 func TestConcurrentRegistrationSameUsername(t *testing.T) {
 	db := dbtest.New(t)
 	s := auth.NewStore(db)
-	const n = 10
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, errs[i] = s.CreateUser(context.Background(), auth.NewUser{Username: "samename", Name: "同名", Role: "trainee", Password: "correct horse battery"})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs := dbtest.Concurrently(10, func(int) error {
+		_, err := s.CreateUser(context.Background(), auth.NewUser{Username: "samename", Name: "同名", Role: "trainee", Password: "correct horse battery"})
+		return err
+	})
 	ok := 0
 	for _, err := range errs {
 		switch {

@@ -2,7 +2,6 @@ package database_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"partyschool/database"
@@ -81,26 +80,14 @@ func TestMigrateDownOne(t *testing.T) {
 // be built exactly once.
 func TestConcurrentMigrate(t *testing.T) {
 	db, url := dbtest.NewEmpty(t)
-	const n = 4
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			conn, err := database.Open(context.Background(), url)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			defer conn.Close()
-			<-start
-			errs[i] = database.MigrateUp(context.Background(), conn, nil)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs := dbtest.Concurrently(4, func(int) error {
+		conn, err := database.Open(context.Background(), url)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return database.MigrateUp(context.Background(), conn, nil)
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("migration %d: %v", i, err)
