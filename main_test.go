@@ -116,6 +116,11 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 			t.Errorf("demo account %s: role %s, password ok %v", a.Username, u.Role, ok)
 		}
 	}
+	var names, distinct int
+	db.QueryRow(`SELECT count(name), count(DISTINCT name) FROM users`).Scan(&names, &distinct)
+	if names != distinct {
+		t.Errorf("%d demo users share %d names; the demo should not have namesakes", names, distinct)
+	}
 	var communities, venues int
 	db.Get(&communities, `SELECT count(*) FROM communities`)
 	db.Get(&venues, `SELECT count(*) FROM venues`)

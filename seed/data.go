@@ -75,7 +75,7 @@ func users() []demoUser {
 		})
 	}
 	for i := 2; i <= 40; i++ {
-		name := string(traineeSurnames[(i*7)%len(traineeSurnames)]) + traineeGivenNames[(i*3)%len(traineeGivenNames)]
+		name := string(traineeSurnames[(i*7)%len(traineeSurnames)]) + traineeGivenNames[(i*3+i/20)%len(traineeGivenNames)]
 		out = append(out, demoUser{
 			Username: fmt.Sprintf("trainee%02d", i),
 			Name:     name,

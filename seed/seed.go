@@ -19,7 +19,7 @@ const DemoPassword = "partyschool"
 
 // DemoAccounts are the four accounts the README lists, one per role.
 var DemoAccounts = []struct{ Username, Name, Role string }{
-	{"admin", "系统管理员", web.RoleAdmin},
+	{"admin", "陈卫东", web.RoleAdmin},
 	{"coordinator", "王秀兰", web.RoleCoordinator},
 	{"lecturer", "李建国", web.RoleLecturer},
 	{"trainee", "张晓梅", web.RoleTrainee},
