@@ -13,12 +13,13 @@ BIN     := bin/partyschool
 build:
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-## run: serve with demo data; without DATABASE_URL a private PostgreSQL in .data/
+## run: serve; without DATABASE_URL on a private PostgreSQL in .data/ with demo data
 run: build
-	@if [ -z "$${DATABASE_URL:-}" ]; then DATABASE_URL=$$(scripts/devdb start dev); fi; \
+	@if [ -z "$${DATABASE_URL:-}" ]; then DATABASE_URL=$$(scripts/devdb start dev); DEMO=1; fi; \
 	export DATABASE_URL; \
 	$(BIN) migrate up; \
-	$(BIN) seed --demo; \
+	if [ "$${DEMO:-}" = 1 ]; then $(BIN) seed --demo; \
+	else echo "DATABASE_URL is set: no demo accounts added (DEMO=1 adds them)"; fi; \
 	addr=$${ADDR:-127.0.0.1:8080}; \
 	echo; \
 	echo "  partyschool is at $${BASE_URL:-http://$$addr}"; \

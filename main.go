@@ -95,6 +95,9 @@ func setup(ctx context.Context) (app.Config, *slog.Logger, *sqlx.DB, error) {
 func serve() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// After the first signal, restore the default handling: a second
+	// Ctrl-C ends the process at once instead of waiting for the drain.
+	go func() { <-ctx.Done(); stop() }()
 	cfg, logger, db, err := setup(ctx)
 	if err != nil {
 		return err
@@ -204,6 +207,9 @@ func userCmd(args []string) error {
 	}
 	if k := auth.UsernameProblem(nu.Username); k != "" {
 		return fmt.Errorf("--username %q: 3–32 characters of a-z, 0-9, _ . - starting with a letter or digit", *username)
+	}
+	if k := auth.NameProblem(nu.Name); k != "" {
+		return fmt.Errorf("--name %q: 1–50 characters", *name)
 	}
 	if k := auth.PhoneProblem(nu.Phone, false); k != "" {
 		return fmt.Errorf("--phone %q: want an 11-digit mobile number", *phone)

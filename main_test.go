@@ -50,7 +50,7 @@ func TestUserAdd(t *testing.T) {
 	if u.Role != "admin" || u.Name != "张书记" {
 		t.Errorf("created %+v", u)
 	}
-	if ok, _ := auth.CheckPassword(u.PasswordHash, "a long admin passphrase"); !ok {
+	if ok, _ := auth.CheckPassword(context.Background(), u.PasswordHash, "a long admin passphrase"); !ok {
 		t.Error("the password read from stdin does not sign in")
 	}
 
@@ -112,7 +112,7 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("demo account %s: %v", a.Username, err)
 		}
-		if ok, _ := auth.CheckPassword(u.PasswordHash, seed.DemoPassword); !ok || u.Role != a.Role {
+		if ok, _ := auth.CheckPassword(context.Background(), u.PasswordHash, seed.DemoPassword); !ok || u.Role != a.Role {
 			t.Errorf("demo account %s: role %s, password ok %v", a.Username, u.Role, ok)
 		}
 	}

@@ -33,6 +33,8 @@ type Server struct {
 	db     *sqlx.DB
 	logger *slog.Logger
 	routes []Route
+	// proxies are the reverse proxies whose X-Forwarded-For is believed.
+	proxies trustedProxies
 
 	auth     *auth.Handler
 	settings *settings.Store
@@ -43,7 +45,7 @@ type Server struct {
 // are mounted after the route table; tests use them to add handlers that
 // fail on purpose.
 func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server, error) {
-	s := &Server{cfg: cfg, db: db, logger: logger}
+	s := &Server{cfg: cfg, db: db, logger: logger, proxies: parseTrustedProxies(cfg.TrustedProxies)}
 
 	authStore := auth.NewStore(db)
 	authStore.IdleTimeout, authStore.MaxAge = cfg.SessionIdle, cfg.SessionMax
@@ -66,26 +68,15 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 		ErrorHandler: s.errorHandler,
 		BodyLimit:    cfg.BodyLimit,
 		ReadTimeout:  15 * time.Second,
-		WriteTimeout: 60 * time.Second, // a batch of certificates takes a while to write
+		WriteTimeout: ShutdownTimeout, // long enough for a batch of certificates; shutdown waits as long
 		IdleTimeout:  60 * time.Second,
-		// Forwarded headers are believed only from configured proxies
-		// (STYLE.md pitfall 12, SECURITY.md 6).
-		EnableTrustedProxyCheck: true,
-		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             proxyHeader(cfg),
-		EnableIPValidation:      true, // a forged header must not become a bogus address
-		DisableStartupMessage:   true,
+		// Fiber's own proxy handling is off: it believes the leftmost,
+		// client-written X-Forwarded-For entry. See clientip.go.
+		DisableStartupMessage: true,
 	})
 	s.middleware()
 	s.mount(extra)
 	return s, nil
-}
-
-func proxyHeader(cfg Config) string {
-	if len(cfg.TrustedProxies) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
 }
 
 // Routes returns the route table as mounted.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -9,10 +10,25 @@ import (
 	"partyschool/web"
 )
 
-// errorHandler turns every error a handler returns into a page in the
+// errorHandler is Fiber's error handler. Fiber calls it directly for
+// requests it refuses before any middleware runs (a body over the limit,
+// oversized headers, a read timeout): those get their request id, headers
+// and log line here.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	if web.RequestID(c) != "" {
+		return s.renderError(c, err)
+	}
+	start := time.Now()
+	s.startRequest(c)
+	rerr := s.renderError(c, err)
+	s.finishRequest(c, start)
+	return rerr
+}
+
+// renderError turns every error a handler returns into a page in the
 // layout. Only internal errors are logged; their text never reaches the
 // visitor, who sees the request id to quote instead (SECURITY.md 14).
-func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+func (s *Server) renderError(c *fiber.Ctx, err error) error {
 	status, key := fiber.StatusInternalServerError, "error.internal"
 	var args []any
 	var webErr *web.Error

@@ -1,12 +1,14 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"partyschool/app/apptest"
+	"partyschool/auth"
 )
 
 func TestLoginSuccessAndFailure(t *testing.T) {
@@ -186,6 +188,21 @@ func TestCSRFRejection(t *testing.T) {
 			c.Header["Sec-Fetch-Site"] = "cross-site"
 			return c.Post("/register", form)
 		},
+		"sibling subdomain": func(c *apptest.Client) *apptest.Response {
+			c.Header["Sec-Fetch-Site"] = "same-site"
+			return c.Post("/register", form)
+		},
+		"made-up cookie and field": func(c *apptest.Client) *apptest.Response {
+			c.Cookies["ps_csrf"] = "x"
+			f := url.Values{"_csrf": {"x"}}
+			for k, v := range form {
+				f[k] = v
+			}
+			return c.PostRaw("/register", f)
+		},
+		"token in the query string": func(c *apptest.Client) *apptest.Response {
+			return c.PostRaw("/register?_csrf="+c.Cookies["ps_csrf"], form)
+		},
 	}
 	for name, send := range cases {
 		c := env.Client()
@@ -334,5 +351,52 @@ func TestForwardedForIgnoredWithoutTrustedProxy(t *testing.T) {
 	plain.DB.Get(&addrs, `SELECT count(DISTINCT client_ip) FROM login_failures`)
 	if addrs != 1 {
 		t.Errorf("failures recorded from %d addresses; the forged header was believed", addrs)
+	}
+}
+
+// TestForwardedForRightmostUntrusted: behind a trusted proxy the client is
+// the rightmost address the proxies did not add themselves; what the
+// client wrote further left is ignored.
+func TestForwardedForRightmostUntrusted(t *testing.T) {
+	env := apptest.New(t) // trusts the test connection (0.0.0.0) as a proxy
+	env.CreateUser("trainee", "anna", "安娜")
+	c := env.Client()
+	c.IP = "10.9.9.1, 203.0.113.5" // the client forged 10.9.9.1; the proxy saw 203.0.113.5
+	c.Post("/login", url.Values{"username": {"anna"}, "password": {"guess"}})
+	var ip string
+	env.DB.Get(&ip, `SELECT host(client_ip) FROM login_failures`)
+	if ip != "203.0.113.5" {
+		t.Errorf("failure recorded from %s, want 203.0.113.5", ip)
+	}
+
+	// Two proxies in a row: the inner one is trusted too.
+	env.Config.TrustedProxies = []string{"0.0.0.0", "10.0.0.0/8"}
+	chained := apptest.NewWithConfig(t, env.DB, env.Config)
+	env.DB.MustExec(`DELETE FROM login_failures`)
+	c = chained.Client()
+	c.IP = "198.51.100.23, 10.1.2.3"
+	c.Post("/login", url.Values{"username": {"anna"}, "password": {"guess"}})
+	env.DB.Get(&ip, `SELECT host(client_ip) FROM login_failures`)
+	if ip != "198.51.100.23" {
+		t.Errorf("failure recorded from %s, want 198.51.100.23", ip)
+	}
+}
+
+// TestChangePasswordIsThrottled: a stolen session cannot guess the
+// current password without limit.
+func TestChangePasswordIsThrottled(t *testing.T) {
+	env := apptest.New(t)
+	c, _ := env.LoginAs("trainee", "tina")
+	for range 5 {
+		c.Post("/account/password", url.Values{"current": {"guess"}, "password": {"a brand new passphrase"}})
+	}
+	res := c.Post("/account/password", url.Values{"current": {apptest.Password}, "password": {"a brand new passphrase"}})
+	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "登录失败次数过多") {
+		t.Errorf("6th try: status %d, want 429", res.Status)
+	}
+	var hash string
+	env.DB.Get(&hash, `SELECT password_hash FROM users WHERE username = 'tina'`)
+	if ok, _ := auth.CheckPassword(context.Background(), hash, apptest.Password); !ok {
+		t.Error("the password changed while throttled")
 	}
 }

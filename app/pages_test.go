@@ -75,6 +75,9 @@ func TestSecureCookiesUnderHTTPS(t *testing.T) {
 		if !strings.Contains(strings.ToLower(c), "secure") {
 			t.Errorf("cookie without Secure under https: %s", c)
 		}
+		if strings.HasPrefix(c, "ps_csrf") || strings.HasPrefix(c, "ps_session") {
+			t.Errorf("cookie without the __Host- prefix under https: %s", c)
+		}
 	}
 	if res.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS under https")
@@ -110,6 +113,19 @@ func TestNotFoundAndBadInput(t *testing.T) {
 	big.Body.Close()
 	if big.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("5 MB body: status %d, want 413", big.StatusCode)
+	}
+	if big.Header.Get("X-Request-Id") == "" || big.Header.Get("Content-Security-Policy") == "" {
+		t.Errorf("the 413 answer lacks the request id or the security headers: %v", big.Header)
+	}
+	for _, dir := range []string{"/static/", "/static/css/", "/static/css"} {
+		if res := c.Get(dir); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s: status %d, want 404", dir, res.Status)
+		}
+	}
+	// A name of invisible characters is no name.
+	res = c.Post("/register", url.Values{"name": {"\u200b\u3000"}, "phone": {"13812345678"}, "username": {"zwsp"}, "password": {"correct horse battery"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "请填写姓名") {
+		t.Errorf("zero-width name: status %d", res.Status)
 	}
 	// Invalid UTF-8 and NUL bytes never reach PostgreSQL as errors.
 	res = c.Post("/login", url.Values{"username": {"a\x00\xff\xfeb"}, "password": {"x\x00"}})

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"path"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"partyschool/auth"
@@ -66,7 +69,12 @@ func (s *Server) routeTable() []Route {
 func (s *Server) mount(extra []Route) {
 	s.Fiber.Get("/healthz", s.healthz)
 	s.Fiber.Get("/readyz", s.readyz)
-	s.Fiber.Use("/static", s.staticHandler())
+	s.Fiber.Use("/static", func(c *fiber.Ctx) error {
+		if strings.HasSuffix(c.Path(), "/") || path.Ext(c.Path()) == "" {
+			return web.NotFound() // no directory listings, not even a 403
+		}
+		return c.Next()
+	}, s.staticHandler())
 
 	s.Fiber.Use(s.preferences, s.auth.CSRF, s.auth.LoadViewer, s.school)
 	s.routes = append(s.routeTable(), extra...)

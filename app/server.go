@@ -9,8 +9,9 @@ import (
 )
 
 // ShutdownTimeout bounds how long in-flight requests may take to finish
-// after SIGTERM.
-const ShutdownTimeout = 25 * time.Second
+// after SIGTERM. It is also the write timeout, so any response the server
+// would let finish, shutdown lets finish too.
+const ShutdownTimeout = 30 * time.Second
 
 // Serve listens on the configured address until ctx ends (SIGTERM or
 // SIGINT in main), then stops taking new connections, lets in-flight

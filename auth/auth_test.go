@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -13,25 +14,25 @@ func init() {
 
 func TestPasswordHashRoundTrip(t *testing.T) {
 	for _, pw := range []string{"correct horse battery", "社区党校学习强国八个字", strings.Repeat("长", auth.MaxPasswordLen)} {
-		hash, err := auth.HashPassword(pw)
+		hash, err := auth.HashPassword(context.Background(), pw)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(hash, "$argon2id$v=19$") {
 			t.Fatalf("hash %q is not argon2id", hash)
 		}
-		if ok, err := auth.CheckPassword(hash, pw); err != nil || !ok {
+		if ok, err := auth.CheckPassword(context.Background(), hash, pw); err != nil || !ok {
 			t.Errorf("CheckPassword(right) = %v, %v", ok, err)
 		}
-		if ok, _ := auth.CheckPassword(hash, pw+"x"); ok {
+		if ok, _ := auth.CheckPassword(context.Background(), hash, pw+"x"); ok {
 			t.Errorf("CheckPassword accepted a wrong password for %q", pw)
 		}
 		// Long Chinese passwords must not be truncated (bcrypt would cut at 72 bytes).
-		if ok, _ := auth.CheckPassword(hash, pw[:len(pw)-3]); ok {
+		if ok, _ := auth.CheckPassword(context.Background(), hash, pw[:len(pw)-3]); ok {
 			t.Errorf("CheckPassword accepted a truncated password")
 		}
 	}
-	if _, err := auth.CheckPassword("$2a$10$notargon", "x"); err == nil {
+	if _, err := auth.CheckPassword(context.Background(), "$2a$10$notargon", "x"); err == nil {
 		t.Error("a malformed hash was accepted")
 	}
 }

@@ -62,17 +62,15 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 		Next:     SafeNext(web.FormValue(c, "next")),
 	}
 	password := web.Clean(c.FormValue("password"), 4*MaxPasswordLen)
-	ip := c.IP()
+	ip := web.ClientIP(c)
 
-	throttled, wait, err := h.Store.Throttled(ctx, f.Username, ip)
+	attempt, err := h.Store.BeginAttempt(ctx, f.Username, ip)
 	if err != nil {
 		return err
 	}
-	if throttled {
-		minutes := int(math.Ceil(wait.Minutes()))
-		return h.renderLogin(c, fiber.StatusTooManyRequests, f, web.T(c, "login.throttled", minutes))
+	if attempt.Throttled {
+		return h.renderLogin(c, fiber.StatusTooManyRequests, f, throttledMessage(c, attempt))
 	}
-
 	u, err := h.Store.UserByUsername(ctx, f.Username)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -81,21 +79,24 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	ok, err := CheckPassword(hash, password)
+	ok, err := CheckPassword(ctx, hash, password)
 	if err != nil {
 		return err
 	}
-	if u == nil || !ok || f.Username == "" {
-		if err := h.Store.RecordFailure(ctx, f.Username, ip); err != nil {
-			return err
+	if u == nil || !ok {
+		// What was typed as a username is logged only when it is one: an
+		// unknown "username" is often a password typed in the wrong box.
+		if u != nil {
+			h.Logger.Info("login failed", "user_id", u.ID, "ip", ip, "request_id", web.RequestID(c))
+		} else {
+			h.Logger.Info("login failed: unknown username", "ip", ip, "request_id", web.RequestID(c))
 		}
-		h.Logger.Info("login failed", "username", f.Username, "ip", ip, "request_id", web.RequestID(c))
 		return h.renderLogin(c, fiber.StatusUnprocessableEntity, f, web.T(c, "login.failed"))
 	}
 	if u.Disabled() {
 		return h.renderLogin(c, fiber.StatusForbidden, f, web.T(c, "login.disabled"))
 	}
-	if err := h.Store.ClearFailures(ctx, f.Username); err != nil {
+	if err := h.Store.Succeeded(ctx, attempt, f.Username); err != nil {
 		return err
 	}
 	if err := h.startSession(c, u.ID); err != nil {
@@ -103,6 +104,10 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 	}
 	h.Logger.Info("login", "user_id", u.ID, "ip", ip, "request_id", web.RequestID(c))
 	return c.Redirect(f.Next, fiber.StatusSeeOther)
+}
+
+func throttledMessage(c *fiber.Ctx, a *Attempt) string {
+	return web.T(c, "login.throttled", int(math.Ceil(a.Wait.Minutes())))
 }
 
 // Logout ends the session.
@@ -217,11 +222,25 @@ func (h *Handler) ChangePassword(c *fiber.Ctx) error {
 	}
 	current := web.Clean(c.FormValue("current"), 4*MaxPasswordLen)
 	next := web.Clean(c.FormValue("password"), 4*MaxPasswordLen)
+	// Checking the current password is a sign-in in disguise: someone
+	// holding a stolen session must not get unlimited guesses at it.
+	attempt, err := h.Store.BeginAttempt(ctx, u.Username, web.ClientIP(c))
+	if err != nil {
+		return err
+	}
+	if attempt.Throttled {
+		p := web.NewPage(c, "account.title")
+		p.Data = u
+		p.Alert = throttledMessage(c, attempt)
+		return web.Render(c, fiber.StatusTooManyRequests, "auth/account", p)
+	}
 	errs := web.FieldErrors{}
-	if ok, err := CheckPassword(u.PasswordHash, current); err != nil {
+	if ok, err := CheckPassword(ctx, u.PasswordHash, current); err != nil {
 		return err
 	} else if !ok {
 		errs.Add("current", "account.password.wrong")
+	} else if err := h.Store.Succeeded(ctx, attempt, u.Username); err != nil {
+		return err
 	}
 	if k := PasswordProblem(next, u.Username); k != "" {
 		errs.Add("password", k)

@@ -2,12 +2,14 @@ package auth
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -39,14 +41,33 @@ var hashParams = DefaultHashParams
 // their own, which are stored in the hash string).
 func SetHashParams(p HashParams) { hashParams = p }
 
+// hashSlots bounds how many argon2id computations run at once. Each takes
+// 19 MiB and a core for tens of milliseconds: a flood of sign-ins would
+// otherwise exhaust memory. Callers queue until their request's deadline.
+var hashSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+
+func withHashSlot(ctx context.Context, f func()) error {
+	select {
+	case hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("wait to hash a password: %w", ctx.Err())
+	}
+	defer func() { <-hashSlots }()
+	f()
+	return nil
+}
+
 // HashPassword returns an argon2id hash in the PHC string format.
-func HashPassword(password string) (string, error) {
+func HashPassword(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
 	p := hashParams
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, 32)
+	var key []byte
+	if err := withHashSlot(ctx, func() { key = argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, 32) }); err != nil {
+		return "", err
+	}
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -55,7 +76,7 @@ func HashPassword(password string) (string, error) {
 var errBadHash = errors.New("malformed password hash")
 
 // CheckPassword reports whether password matches the stored hash.
-func CheckPassword(hash, password string) (bool, error) {
+func CheckPassword(ctx context.Context, hash, password string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
@@ -77,13 +98,16 @@ func CheckPassword(hash, password string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, errBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	var got []byte
+	if err := withHashSlot(ctx, func() { got = argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want))) }); err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
 // dummyHash is checked against when the username does not exist, so a
 // wrong username takes as long as a wrong password.
-var dummyHash, _ = HashPassword("partyschool-timing-equaliser")
+var dummyHash, _ = HashPassword(context.Background(), "partyschool-timing-equaliser")
 
 //go:embed common_passwords.txt
 var commonPasswordsText string

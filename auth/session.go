@@ -14,7 +14,9 @@ import (
 	"partyschool/web"
 )
 
-// Cookie names.
+// Cookie names. Under HTTPS they carry the __Host- prefix, which browsers
+// accept only from this very host over HTTPS: a sibling subdomain cannot
+// plant a session or a CSRF token.
 const (
 	sessionCookie = "ps_session"
 	csrfCookie    = "ps_csrf"
@@ -22,17 +24,24 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 )
 
+func (h *Handler) cookieName(base string) string {
+	if h.SecureCookies {
+		return "__Host-" + base
+	}
+	return base
+}
+
 // LoadViewer is middleware that resolves the session cookie to the
 // signed-in user. A stale cookie is cleared; the visitor is then anonymous.
 func (h *Handler) LoadViewer(c *fiber.Ctx) error {
-	token := c.Cookies(sessionCookie)
+	token := c.Cookies(h.cookieName(sessionCookie))
 	if token == "" {
 		return c.Next()
 	}
 	u, err := h.Store.SessionUser(c.UserContext(), token)
 	switch {
 	case errors.Is(err, ErrNoSession):
-		h.clearCookie(c, sessionCookie)
+		h.clearCookie(c, h.cookieName(sessionCookie))
 	case err != nil:
 		return err
 	default:
@@ -44,7 +53,7 @@ func (h *Handler) LoadViewer(c *fiber.Ctx) error {
 // startSession signs the user in: any session the browser already had is
 // ended, and a new token is issued (no fixation), with a new CSRF token.
 func (h *Handler) startSession(c *fiber.Ctx, userID int64) error {
-	if old := c.Cookies(sessionCookie); old != "" {
+	if old := c.Cookies(h.cookieName(sessionCookie)); old != "" {
 		if err := h.Store.DeleteSession(c.UserContext(), old); err != nil {
 			return err
 		}
@@ -54,7 +63,7 @@ func (h *Handler) startSession(c *fiber.Ctx, userID int64) error {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{
-		Name:     sessionCookie,
+		Name:     h.cookieName(sessionCookie),
 		Value:    token,
 		Path:     "/",
 		Expires:  expires,
@@ -68,12 +77,12 @@ func (h *Handler) startSession(c *fiber.Ctx, userID int64) error {
 
 // endSession signs the browser out and forgets its tokens.
 func (h *Handler) endSession(c *fiber.Ctx) error {
-	if token := c.Cookies(sessionCookie); token != "" {
+	if token := c.Cookies(h.cookieName(sessionCookie)); token != "" {
 		if err := h.Store.DeleteSession(c.UserContext(), token); err != nil {
 			return err
 		}
 	}
-	h.clearCookie(c, sessionCookie)
+	h.clearCookie(c, h.cookieName(sessionCookie))
 	h.rotateCSRF(c)
 	return nil
 }
@@ -94,10 +103,11 @@ func (h *Handler) clearCookie(c *fiber.Ctx, name string) {
 // CSRF is middleware for SECURITY.md 9. Every browser gets a random token
 // in an HttpOnly cookie; every form repeats it in a hidden field (or a
 // fetch in a header). A state-changing request whose two copies differ, or
-// that a browser marks as cross-site, is refused with a 403 page.
+// that the browser says comes from another site, is refused with a 403 page.
 func (h *Handler) CSRF(c *fiber.Ctx) error {
-	token := c.Cookies(csrfCookie)
-	if !validCSRFToken(token) {
+	token := c.Cookies(h.cookieName(csrfCookie))
+	valid := validCSRFToken(token)
+	if !valid {
 		token = h.setCSRFCookie(c)
 	}
 	web.SetCSRFToken(c, token)
@@ -106,18 +116,36 @@ func (h *Handler) CSRF(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	if c.Get("Sec-Fetch-Site") == "cross-site" {
+	// Browsers say where a request comes from; only this origin itself,
+	// or the user typing (none), may change anything.
+	switch c.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
 		return web.Fail(fiber.StatusForbidden, "error.csrf")
 	}
 	sent := c.Get(csrfHeader)
 	if sent == "" {
-		sent = c.FormValue(csrfField)
+		sent = postedValue(c, csrfField)
 	}
-	cookie := c.Cookies(csrfCookie)
-	if cookie == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(cookie)) != 1 {
+	if !valid || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
 		return web.Fail(fiber.StatusForbidden, "error.csrf")
 	}
 	return c.Next()
+}
+
+// postedValue reads a field from the request body only. c.FormValue would
+// also take it from the query string, which ends up in logs and Referer
+// headers.
+func postedValue(c *fiber.Ctx, field string) string {
+	if v := c.Request().PostArgs().Peek(field); len(v) > 0 {
+		return string(v)
+	}
+	if form, err := c.MultipartForm(); err == nil {
+		if vs := form.Value[field]; len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
 }
 
 func (h *Handler) rotateCSRF(c *fiber.Ctx) {
@@ -131,7 +159,7 @@ func (h *Handler) setCSRFCookie(c *fiber.Ctx) string {
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	c.Cookie(&fiber.Cookie{
-		Name:     csrfCookie,
+		Name:     h.cookieName(csrfCookie),
 		Value:    token,
 		Path:     "/",
 		HTTPOnly: true,

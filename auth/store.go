@@ -33,7 +33,7 @@ const userColumns = `id, username, name, phone, role, password_hash, disabled_at
 
 // CreateUser adds an account, hashing its password.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
-	hash, err := HashPassword(nu.Password)
+	hash, err := HashPassword(ctx, nu.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) er
 
 // SetPassword replaces a user's password and ends all their sessions.
 func (s *Store) SetPassword(ctx context.Context, userID int64, password string) error {
-	hash, err := HashPassword(password)
+	hash, err := HashPassword(ctx, password)
 	if err != nil {
 		return err
 	}

@@ -139,25 +139,65 @@ func TestThrottle(t *testing.T) {
 	ctx := context.Background()
 	s := auth.NewStore(db)
 
-	for range auth.MaxAccountFailures - 1 {
-		if err := s.RecordFailure(ctx, "anna", "10.0.0.1"); err != nil {
+	attempt := func(username, ip string) *auth.Attempt {
+		t.Helper()
+		a, err := s.BeginAttempt(ctx, username, ip)
+		if err != nil {
 			t.Fatal(err)
 		}
+		return a
 	}
-	if th, _, _ := s.Throttled(ctx, "anna", "10.0.0.2"); th {
-		t.Fatal("throttled before the limit")
+	for i := range auth.MaxAccountFailures {
+		if a := attempt("anna", "10.0.0.1"); a.Throttled {
+			t.Fatalf("attempt %d throttled; the limit is %d failures", i+1, auth.MaxAccountFailures)
+		}
 	}
-	s.RecordFailure(ctx, "anna", "10.0.0.3")
-	th, wait, err := s.Throttled(ctx, "anna", "10.0.0.9")
-	if err != nil || !th || wait <= 0 {
-		t.Fatalf("Throttled after %d failures = %v, %v, %v", auth.MaxAccountFailures, th, wait, err)
+	a := attempt("anna", "10.0.0.9")
+	if !a.Throttled || a.Wait <= 0 {
+		t.Fatalf("attempt after %d failures: %+v, want throttled", auth.MaxAccountFailures, a)
 	}
-	if th, _, _ := s.Throttled(ctx, "bob", "10.0.0.9"); th {
-		t.Error("another account from another address is throttled too")
+	if a := attempt("bob", "10.0.0.9"); a.Throttled {
+		t.Error("another account is throttled too")
 	}
 	// Failures older than the window no longer count.
 	db.MustExec(`UPDATE login_failures SET failed_at = now() - interval '16 minutes'`)
-	if th, _, _ := s.Throttled(ctx, "anna", "10.0.0.9"); th {
+	if a := attempt("anna", "10.0.0.9"); a.Throttled {
 		t.Error("still throttled after the window")
+	}
+	// A success clears the account's failures.
+	if err := s.Succeeded(ctx, attempt("anna", "10.0.0.9"), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	db.Get(&left, `SELECT count(*) FROM login_failures WHERE username = 'anna'`)
+	if left != 0 {
+		t.Errorf("%d failures left after a successful sign-in", left)
+	}
+}
+
+// TestThrottleUnderConcurrency: forty guesses at once still get at most
+// the limit's worth of password checks (the rest are throttled).
+func TestThrottleUnderConcurrency(t *testing.T) {
+	db := dbtest.New(t)
+	s := auth.NewStore(db)
+	checked := make([]bool, 40)
+	errs := dbtest.Concurrently(40, func(i int) error {
+		a, err := s.BeginAttempt(context.Background(), "anna", "10.0.0.1")
+		if err == nil {
+			checked[i] = !a.Throttled
+		}
+		return err
+	})
+	n := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if checked[i] {
+			n++
+		}
+	}
+	if n > auth.MaxAccountFailures {
+		t.Errorf("%d of 40 concurrent guesses were let through, want at most %d", n, auth.MaxAccountFailures)
 	}
 }

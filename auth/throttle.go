@@ -8,7 +8,7 @@ import (
 	"partyschool/web"
 )
 
-// Login throttling (SECURITY.md 6). Failed sign-ins are counted over a
+// Login throttling (SECURITY.md 6). Sign-in attempts are counted over a
 // sliding window, per account and per client address. The address limit is
 // far above the account limit: a classroom behind one address, where many
 // people mistype once, stays well below it, while a guessing script from
@@ -19,58 +19,71 @@ const (
 	MaxAddressFailures = 100
 )
 
-// Throttled reports whether sign-in for this username or from this address
-// must wait, and for how long at most.
-func (s *Store) Throttled(ctx context.Context, username, clientIP string) (bool, time.Duration, error) {
+// Attempt is a sign-in attempt being checked.
+type Attempt struct {
+	id        int64
+	Throttled bool          // too many failures: refuse without checking the password
+	Wait      time.Duration // how long until the oldest counted failure leaves the window
+}
+
+// BeginAttempt records a sign-in attempt as failed before the password is
+// checked, then counts. Recording first is what makes the limit hold when
+// many attempts arrive at once: each attempt's row is committed before it
+// counts, so the n-th concurrent attempt sees at least n rows and at most
+// the limit's worth of guesses are ever checked. Succeeded removes the row
+// again when the password was right.
+func (s *Store) BeginAttempt(ctx context.Context, username, clientIP string) (*Attempt, error) {
+	username = web.Clean(username, 64)
+	a := &Attempt{}
+	err := s.db.GetContext(ctx, &a.id, `INSERT INTO login_failures (username, client_ip) VALUES ($1, $2::inet) RETURNING id`, username, clientIP)
+	if err != nil {
+		return nil, fmt.Errorf("record login attempt: %w", err)
+	}
 	var row struct {
 		Account       int        `db:"account"`
 		Address       int        `db:"address"`
 		OldestAccount *time.Time `db:"oldest_account"`
 		OldestAddress *time.Time `db:"oldest_address"`
 	}
-	err := s.db.GetContext(ctx, &row, `
-		SELECT count(*) FILTER (WHERE username = $1)          AS account,
-		       count(*) FILTER (WHERE client_ip = $2::inet)   AS address,
-		       min(failed_at) FILTER (WHERE username = $1)    AS oldest_account,
+	err = s.db.GetContext(ctx, &row, `
+		SELECT count(*) FILTER (WHERE username = $1)              AS account,
+		       count(*) FILTER (WHERE client_ip = $2::inet)       AS address,
+		       min(failed_at) FILTER (WHERE username = $1)        AS oldest_account,
 		       min(failed_at) FILTER (WHERE client_ip = $2::inet) AS oldest_address
 		FROM login_failures
 		WHERE failed_at > now() - make_interval(secs => $3)
 		  AND (username = $1 OR client_ip = $2::inet)`,
 		username, clientIP, ThrottleWindow.Seconds())
 	if err != nil {
-		return false, 0, fmt.Errorf("count failed logins: %w", err)
+		return nil, fmt.Errorf("count login attempts: %w", err)
 	}
 	var oldest *time.Time
 	switch {
-	case row.Account >= MaxAccountFailures:
+	case row.Account > MaxAccountFailures:
 		oldest = row.OldestAccount
-	case row.Address >= MaxAddressFailures:
+	case row.Address > MaxAddressFailures:
 		oldest = row.OldestAddress
 	default:
-		return false, 0, nil
+		return a, nil
 	}
-	wait := ThrottleWindow
+	a.Throttled = true
+	a.Wait = ThrottleWindow
 	if oldest != nil {
-		wait = time.Until(oldest.Add(ThrottleWindow))
+		a.Wait = time.Until(oldest.Add(ThrottleWindow))
 	}
-	return true, max(wait, time.Minute), nil
+	a.Wait = max(a.Wait, time.Minute)
+	return a, nil
 }
 
-// RecordFailure counts one failed sign-in.
-func (s *Store) RecordFailure(ctx context.Context, username, clientIP string) error {
-	username = web.Clean(username, 64)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO login_failures (username, client_ip) VALUES ($1, $2::inet)`, username, clientIP)
+// Succeeded forgets the account's failures once it has signed in, and this
+// attempt's row. The address's other failures stay: one good account must
+// not reset the count of a guesser at the same address.
+func (s *Store) Succeeded(ctx context.Context, a *Attempt, username string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE id = $1 OR username = $2`, a.id, username)
 	if err != nil {
-		return fmt.Errorf("record failed login: %w", err)
+		return fmt.Errorf("clear login failures: %w", err)
 	}
-	// Old rows are no longer counted; drop them as we go.
+	// Rows past the window no longer count; drop them as we go.
 	_, err = s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'`)
-	return err
-}
-
-// ClearFailures forgets an account's failures after it signs in. The
-// address's failures stay: one good account must not reset a guesser.
-func (s *Store) ClearFailures(ctx context.Context, username string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE username = $1`, username)
 	return err
 }

@@ -114,7 +114,7 @@ func PhoneProblem(phone string, required bool) string {
 func NameProblem(name string) string {
 	n := utf8.RuneCountInString(name)
 	switch {
-	case n == 0:
+	case web.Blank(name):
 		return "form.name.required"
 	case n > 50:
 		return "form.name.long"

@@ -30,6 +30,12 @@ type userList struct {
 // filter. Coordinators read it; only admins change roles or disable users.
 // Phone numbers are masked: nobody needs them in full on a list.
 func (h *Handler) Users(c *fiber.Ctx) error {
+	return h.renderUsers(c, fiber.StatusOK, "")
+}
+
+// renderUsers shows the list, with an alert above it when an action on it
+// was refused.
+func (h *Handler) renderUsers(c *fiber.Ctx, status int, alertKey string) error {
 	q := web.Clean(c.Query("q"), 50)
 	role := c.Query("role")
 	if !ValidRole(role) {
@@ -74,8 +80,11 @@ func (h *Handler) Users(c *fiber.Ctx) error {
 	case "enabled":
 		p.Notice = p.T("users.enabled.done")
 	}
+	if alertKey != "" {
+		p.Alert = p.T(alertKey)
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return web.Render(c, fiber.StatusOK, "auth/users", p)
+	return web.Render(c, status, "auth/users", p)
 }
 
 // UpdateRole gives a user another role. Admins cannot change their own
@@ -87,10 +96,10 @@ func (h *Handler) UpdateRole(c *fiber.Ctx) error {
 	}
 	role := c.FormValue("role")
 	if !ValidRole(role) {
-		return web.Fail(fiber.StatusUnprocessableEntity, "users.role.invalid")
+		return h.renderUsers(c, fiber.StatusUnprocessableEntity, "users.role.invalid")
 	}
 	if id == web.ViewerOf(c).ID {
-		return web.Fail(fiber.StatusUnprocessableEntity, "users.self")
+		return h.renderUsers(c, fiber.StatusUnprocessableEntity, "users.self")
 	}
 	if err := h.Store.SetRole(c.UserContext(), id, role); errors.Is(err, ErrNotFound) {
 		return web.NotFound()
@@ -117,7 +126,7 @@ func (h *Handler) setDisabled(c *fiber.Ctx, disabled bool) error {
 		return err
 	}
 	if id == web.ViewerOf(c).ID {
-		return web.Fail(fiber.StatusUnprocessableEntity, "users.self")
+		return h.renderUsers(c, fiber.StatusUnprocessableEntity, "users.self")
 	}
 	if err := h.Store.SetDisabled(c.UserContext(), id, disabled); errors.Is(err, ErrNotFound) {
 		return web.NotFound()

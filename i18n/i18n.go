@@ -69,8 +69,8 @@ func FromAcceptLanguage(header string) string {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0
 		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
-				continue
+			if _, err := fmt.Sscanf(v, "%g", &q); err != nil || q <= 0 {
+				continue // q=0 means "not acceptable"
 			}
 		}
 		lang := match(strings.ToLower(strings.TrimSpace(tag)))

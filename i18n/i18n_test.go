@@ -83,6 +83,7 @@ func TestFromAcceptLanguage(t *testing.T) {
 		{"fr-FR", i18n.Chinese},
 		{"en;q=bogus", i18n.Chinese},
 		{"zh-TW;q=0.1, en-GB;q=0.2", i18n.English},
+		{"en;q=0", i18n.Chinese},
 	}
 	for _, tt := range tests {
 		if got := i18n.FromAcceptLanguage(tt.header); got != tt.want {

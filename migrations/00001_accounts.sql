@@ -32,8 +32,10 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user_id_idx ON sessions (user_id);
 CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
+CREATE INDEX sessions_last_seen_at_idx ON sessions (last_seen_at);
 
--- Failed logins, counted per account and per client address over a window.
+-- Sign-in attempts not (yet) known to have succeeded, counted per account
+-- and per client address over a window.
 CREATE TABLE login_failures (
     id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     username  text NOT NULL CHECK (char_length(username) <= 64),
@@ -42,6 +44,7 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_username_idx ON login_failures (username, failed_at);
 CREATE INDEX login_failures_client_ip_idx ON login_failures (client_ip, failed_at);
+CREATE INDEX login_failures_failed_at_idx ON login_failures (failed_at);
 
 -- +goose Down
 DROP TABLE login_failures;

@@ -37,12 +37,13 @@ type demoUser struct {
 	Username, Name, Phone, Role string
 }
 
-// lecturerNames lists the demo lecturers, four per team (expert, grassroots,
-// senior, in that order); the first is the `lecturer` demo account.
-var lecturerNames = []string{
-	"李建国", "陈思远", "周文华", "刘慧敏", // 专家讲师
-	"赵红梅", "孙立新", "马丽娟", "郭志强", // 草根讲师
-	"杨德明", "吴桂英", "何永福", "郑淑珍", // 夕阳红讲师
+// Lecturers are the demo lecturers with the roster each belongs to; the
+// first is the `lecturer` demo account. The rosters feature loads the
+// teams from here.
+var Lecturers = []struct{ Name, Team string }{
+	{"李建国", "expert"}, {"陈思远", "expert"}, {"周文华", "expert"}, {"刘慧敏", "expert"},
+	{"赵红梅", "grassroots"}, {"孙立新", "grassroots"}, {"马丽娟", "grassroots"}, {"郭志强", "grassroots"},
+	{"杨德明", "senior"}, {"吴桂英", "senior"}, {"何永福", "senior"}, {"郑淑珍", "senior"},
 }
 
 var traineeSurnames = []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
@@ -66,10 +67,10 @@ func users() []demoUser {
 		}
 		out = append(out, u)
 	}
-	for i, name := range lecturerNames[1:] {
+	for i, l := range Lecturers[1:] {
 		out = append(out, demoUser{
 			Username: fmt.Sprintf("lecturer%02d", i+2),
-			Name:     name,
+			Name:     l.Name,
 			Phone:    fmt.Sprintf("139000010%02d", i+2),
 			Role:     web.RoleLecturer,
 		})

@@ -21,7 +21,7 @@ const DemoPassword = "partyschool"
 var DemoAccounts = []struct{ Username, Name, Role string }{
 	{"admin", "陈卫东", web.RoleAdmin},
 	{"coordinator", "王秀兰", web.RoleCoordinator},
-	{"lecturer", "李建国", web.RoleLecturer},
+	{"lecturer", Lecturers[0].Name, web.RoleLecturer},
 	{"trainee", "张晓梅", web.RoleTrainee},
 }
 
@@ -30,7 +30,7 @@ var DemoAccounts = []struct{ Username, Name, Role string }{
 func Demo(ctx context.Context, db *sqlx.DB) (Counts, error) {
 	// One hash for all demo accounts: they share the password, and hashing
 	// sixty times would make the first `make run` slow for nothing.
-	hash, err := auth.HashPassword(DemoPassword)
+	hash, err := auth.HashPassword(ctx, DemoPassword)
 	if err != nil {
 		return Counts{}, err
 	}

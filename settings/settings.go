@@ -30,9 +30,10 @@ type Store struct {
 	db  *sqlx.DB
 	ttl time.Duration
 
-	mu      sync.Mutex
-	cached  School
-	fetched time.Time
+	mu         sync.Mutex
+	cached     School
+	fetched    time.Time
+	generation int // bumped by Update, so a read that raced it is not cached
 }
 
 // NewStore returns a store whose cache lasts ttl (0 turns it off).
@@ -47,6 +48,7 @@ func (s *Store) Get(ctx context.Context) (School, error) {
 		defer s.mu.Unlock()
 		return s.cached, nil
 	}
+	gen := s.generation
 	s.mu.Unlock()
 
 	var sc School
@@ -55,7 +57,9 @@ func (s *Store) Get(ctx context.Context) (School, error) {
 		return School{}, fmt.Errorf("read school settings: %w", err)
 	}
 	s.mu.Lock()
-	s.cached, s.fetched = sc, time.Now()
+	if gen == s.generation {
+		s.cached, s.fetched = sc, time.Now()
+	}
 	s.mu.Unlock()
 	return sc, nil
 }
@@ -76,6 +80,7 @@ func (s *Store) Update(ctx context.Context, sc School) error {
 	}
 	s.mu.Lock()
 	s.fetched = time.Time{}
+	s.generation++
 	s.mu.Unlock()
 	return nil
 }
@@ -91,7 +96,7 @@ func (f Form) Parse() (School, web.FieldErrors) {
 	errs := web.FieldErrors{}
 	sc := School{Name: strings.TrimSpace(f.Name), RegistrationOpen: f.RegistrationOpen}
 	switch n := utf8.RuneCountInString(sc.Name); {
-	case n == 0:
+	case web.Blank(sc.Name):
 		errs.Add("name", "settings.name.required")
 	case n > 60:
 		errs.Add("name", "settings.name.long")

@@ -7,6 +7,7 @@ package web
 import (
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -161,4 +162,29 @@ func PageNumber(c *fiber.Ctx) int {
 		return 1
 	}
 	return n
+}
+
+const localClientIP = "web.clientip"
+
+// SetClientIP records the visitor's address as the app worked it out.
+func SetClientIP(c *fiber.Ctx, ip string) { c.Locals(localClientIP, ip) }
+
+// ClientIP returns the visitor's address: the peer of the connection, or,
+// behind a configured reverse proxy, the address that proxy saw.
+func ClientIP(c *fiber.Ctx) string {
+	if ip, ok := c.Locals(localClientIP).(string); ok && ip != "" {
+		return ip
+	}
+	return c.IP()
+}
+
+// Blank reports whether s shows nothing: only spaces and invisible
+// characters such as the zero-width space.
+func Blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
 }
