@@ -2,6 +2,10 @@ package i18n
 
 // en is the English catalogue.
 var en = map[string]string{
+	// Language names are written in their own language in every catalogue.
+	"language.zh-CN": "中文",
+	"language.en":    "English",
+
 	// Layout and navigation
 	"layout.skip":        "Skip to content",
 	"layout.nav":         "Main navigation",

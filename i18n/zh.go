@@ -2,6 +2,10 @@ package i18n
 
 // zh is the Simplified Chinese catalogue, the default language.
 var zh = map[string]string{
+	// Language names are written in their own language in every catalogue.
+	"language.zh-CN": "中文",
+	"language.en":    "English",
+
 	// Layout and navigation
 	"layout.skip":        "跳到正文",
 	"layout.nav":         "主导航",
