@@ -30,7 +30,7 @@ func TestCataloguesMatch(t *testing.T) {
 // keyUse finds catalogue keys in templates ({{.T "key"}}, {{$.T "key"}})
 // and Go code ("form.name.required" and the like in quotes).
 var (
-	templateKey = regexp.MustCompile(`\.T "([a-z0-9.-]+)"`)
+	templateKey = regexp.MustCompile(`\.T "([a-zA-Z0-9.-]+)"`)
 	goKey       = regexp.MustCompile(`"((?:form|error|login|register|account|users|settings|home|privacy|nav|pager|layout)\.[a-z0-9.-]+)"`)
 )
 
