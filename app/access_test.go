@@ -61,11 +61,11 @@ func TestNavigationFitsTheRole(t *testing.T) {
 	want := map[string][]string{
 		"trainee":     {"首页", "我的账户"},
 		"lecturer":    {"首页", "我的账户"},
-		"coordinator": {"首页", "人员名单", "我的账户"},
-		"admin":       {"首页", "人员名单", "系统设置", "我的账户"},
+		"coordinator": {"首页", "人员名单", "场地管理", "我的账户"},
+		"admin":       {"首页", "人员名单", "场地管理", "系统设置", "我的账户"},
 	}
 	notFor := map[string][]string{
-		"trainee":     {"人员名单", "系统设置"},
+		"trainee":     {"人员名单", "场地管理", "系统设置"},
 		"coordinator": {"系统设置"},
 	}
 	for role, labels := range want {

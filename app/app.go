@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"partyschool/auth"
+	"partyschool/courses"
+	"partyschool/lecturers"
 	"partyschool/places"
 	"partyschool/settings"
 	"partyschool/static"
@@ -36,9 +39,11 @@ type Server struct {
 	// proxies are the reverse proxies whose X-Forwarded-For is believed.
 	proxies trustedProxies
 
-	auth     *auth.Handler
-	settings *settings.Store
-	places   *places.Store
+	auth      *auth.Handler
+	settings  *settings.Store
+	places    *places.Store
+	lecturers *lecturers.Store
+	courses   *courses.Store
 }
 
 // New builds the application on an open, migrated database. Extra routes
@@ -51,6 +56,8 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 	authStore.IdleTimeout, authStore.MaxAge = cfg.SessionIdle, cfg.SessionMax
 	s.settings = settings.NewStore(db, 10*time.Second)
 	s.places = places.NewStore(db)
+	s.lecturers = lecturers.NewStore(db)
+	s.courses = courses.NewStore(db)
 	s.auth = &auth.Handler{
 		Store:         authStore,
 		Registration:  s.settings,
@@ -96,6 +103,10 @@ func newEngine() (*html.Engine, error) {
 	engine.AddFunc("shanghai", func(t time.Time) string {
 		return t.In(web.Shanghai).Format("2006-01-02 15:04")
 	})
+	engine.AddFunc("clock", func(t time.Time) string { return t.In(web.Shanghai).Format(web.ClockLayout) })
+	engine.AddFunc("date", func(t time.Time) string { return t.In(web.Shanghai).Format(web.DateLayout) })
+	engine.AddFunc("day", web.DayLabel)
+	engine.AddFunc("hours", func(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) })
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}

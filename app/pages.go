@@ -16,7 +16,7 @@ func (s *Server) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	venues, err := s.places.Venues(ctx)
+	venues, err := s.places.ActiveVenues(ctx)
 	if err != nil {
 		return err
 	}

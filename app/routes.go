@@ -7,6 +7,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"partyschool/auth"
+	"partyschool/courses"
+	"partyschool/lecturers"
+	"partyschool/places"
 	"partyschool/settings"
 	"partyschool/web"
 )
@@ -23,6 +26,8 @@ var (
 	signedIn = Access{Roles: web.Roles}
 	staff    = Access{Roles: []string{web.RoleCoordinator, web.RoleAdmin}}
 	admins   = Access{Roles: []string{web.RoleAdmin}}
+	// lecturersOnly is for pages about one's own teaching.
+	lecturersOnly = Access{Roles: []string{web.RoleLecturer}}
 )
 
 // Route is one line of the site map.
@@ -38,6 +43,9 @@ type Route struct {
 func (s *Server) routeTable() []Route {
 	a := s.auth
 	st := &settings.Handler{Store: s.settings}
+	pl := &places.Handler{Store: s.places}
+	co := &courses.Handler{Store: s.courses, Lecturers: s.lecturers, Places: s.places, BaseURL: s.cfg.BaseURL}
+	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses}
 	get, post := fiber.MethodGet, fiber.MethodPost
 	return []Route{
 		{get, "/", public, s.home},
@@ -57,6 +65,45 @@ func (s *Server) routeTable() []Route {
 		{post, "/users/:id/role", admins, a.UpdateRole},
 		{post, "/users/:id/disable", admins, a.Disable},
 		{post, "/users/:id/enable", admins, a.Enable},
+
+		{get, "/courses", public, co.Index},
+		{get, "/courses/new", staff, co.New},
+		{post, "/courses", staff, co.Create},
+		{get, "/courses/:id", public, co.Show},
+		{get, "/courses/:id/edit", staff, co.Edit},
+		{post, "/courses/:id", staff, co.Update},
+		{post, "/courses/:id/status", staff, co.SetStatus},
+		{get, "/courses/:id/sessions/new", staff, co.NewSessions},
+		{post, "/courses/:id/sessions", staff, co.CreateSessions},
+		{get, "/sessions/:id/edit", staff, co.EditSession},
+		{post, "/sessions/:id", staff, co.UpdateSession},
+		{post, "/sessions/:id/delete", staff, co.DeleteSession},
+
+		{get, "/timetable", public, co.Timetable},
+		{get, "/my/teaching", lecturersOnly, co.MyTeaching},
+		{get, "/calendar/courses/:id.ics", public, co.CourseFeed},
+		{get, "/calendar/lecturers/:id.ics", public, co.LecturerFeed},
+		{get, "/calendar/teams/:team.ics", public, co.TeamFeed},
+		{get, "/calendar/venues/:id.ics", public, co.VenueFeed},
+
+		{get, "/lecturers", public, lc.Index},
+		{get, "/lecturers/new", staff, lc.New},
+		{post, "/lecturers", staff, lc.Create},
+		{get, "/lecturers/:id", public, lc.Show},
+		{get, "/lecturers/:id/edit", staff, lc.Edit},
+		{post, "/lecturers/:id", staff, lc.Update},
+		{post, "/lecturers/:id/deactivate", staff, lc.Deactivate},
+		{post, "/lecturers/:id/activate", staff, lc.Activate},
+		{post, "/lecturers/:id/delete", staff, lc.Delete},
+
+		{get, "/venues", staff, pl.Venues},
+		{get, "/venues/new", staff, pl.NewVenue},
+		{post, "/venues", staff, pl.CreateVenue},
+		{get, "/venues/:id/edit", staff, pl.EditVenue},
+		{post, "/venues/:id", staff, pl.UpdateVenue},
+		{post, "/venues/:id/deactivate", staff, pl.DeactivateVenue},
+		{post, "/venues/:id/activate", staff, pl.ActivateVenue},
+		{post, "/venues/:id/delete", staff, pl.DeleteVenue},
 
 		{get, "/admin/settings", admins, st.Edit},
 		{post, "/admin/settings", admins, st.Update},

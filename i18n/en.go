@@ -24,17 +24,17 @@ var en = map[string]string{
 	"pager.page":         "Page %d of %d",
 
 	// Roles, lecturer teams and course categories
-	"role.trainee":      "Trainee",
-	"role.lecturer":     "Lecturer",
-	"role.coordinator":  "Coordinator",
-	"role.admin":        "Administrator",
-	"team.expert":       "Expert lecturers",
-	"team.grassroots":   "Grassroots lecturers",
-	"team.senior":       "Senior lecturers",
-	"category.policy":   "Policy lectures",
-	"category.practice": "Practical training",
-	"category.exchange": "Exchange meetings",
-	"category.shadow":   "Shadow-post mentoring",
+	"role.trainee":       "Trainee",
+	"role.lecturer":      "Lecturer",
+	"role.coordinator":   "Coordinator",
+	"role.admin":         "Administrator",
+	"team.expert":        "Expert lecturers",
+	"team.grassroots":    "Grassroots lecturers",
+	"team.senior":        "Senior lecturers",
+	"category.policy":    "Policy lectures",
+	"category.practice":  "Practical training",
+	"category.exchange":  "Exchange meetings",
+	"category.mentoring": "Shadow-post mentoring",
 
 	// Home page
 	"home.lead":                "A place of learning for party members, community workers and residents: policy lectures, practical training, exchange meetings and mentoring at the post, close to home and on the job.",
@@ -73,6 +73,10 @@ var en = map[string]string{
 	"privacy.rights":           "You may see and correct your information at any time; to close your account or have data deleted, ask a training coordinator.",
 
 	// Forms, shared messages
+	"form.choose":            "Choose…",
+	"form.optional":          "(optional)",
+	"form.save":              "Save",
+	"form.cancel":            "Cancel",
 	"form.fix":               "Please correct the fields marked below.",
 	"form.name":              "Name",
 	"form.name.required":     "Please enter your name.",

@@ -22,6 +22,18 @@ var catalogues = map[string]map[string]string{
 	English: en,
 }
 
+// merge adds a domain's entries to a catalogue. Each domain keeps its
+// strings in its own file (zh_lecturers.go, en_lecturers.go …); a key
+// defined twice is a mistake caught at start-up.
+func merge(into, from map[string]string) {
+	for k, v := range from {
+		if _, dup := into[k]; dup {
+			panic("i18n: key defined twice: " + k)
+		}
+		into[k] = v
+	}
+}
+
 // Supported reports whether lang names a language with a catalogue.
 func Supported(lang string) bool {
 	_, ok := catalogues[lang]

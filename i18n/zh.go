@@ -24,17 +24,17 @@ var zh = map[string]string{
 	"pager.page":         "第 %d 页，共 %d 页",
 
 	// Roles, lecturer teams and course categories
-	"role.trainee":      "学员",
-	"role.lecturer":     "讲师",
-	"role.coordinator":  "培训管理员",
-	"role.admin":        "系统管理员",
-	"team.expert":       "专家讲师",
-	"team.grassroots":   "草根讲师",
-	"team.senior":       "夕阳红讲师",
-	"category.policy":   "政策宣讲",
-	"category.practice": "实训",
-	"category.exchange": "交流培训",
-	"category.shadow":   "跟岗练兵",
+	"role.trainee":       "学员",
+	"role.lecturer":      "讲师",
+	"role.coordinator":   "培训管理员",
+	"role.admin":         "系统管理员",
+	"team.expert":        "专家讲师",
+	"team.grassroots":    "草根讲师",
+	"team.senior":        "夕阳红讲师",
+	"category.policy":    "政策宣讲",
+	"category.practice":  "实训",
+	"category.exchange":  "交流培训",
+	"category.mentoring": "跟岗练兵",
 
 	// Home page
 	"home.lead":                "面向社区党员、社区工作者和居民的学习阵地：政策宣讲、实训、交流培训和跟岗练兵，在家门口学、在岗位上练。",
@@ -73,6 +73,10 @@ var zh = map[string]string{
 	"privacy.rights":           "您可以随时查看和更正自己的信息；如需注销账户或删除信息，请联系培训管理员。",
 
 	// Forms, shared messages
+	"form.choose":            "请选择",
+	"form.optional":          "（选填）",
+	"form.save":              "保存",
+	"form.cancel":            "取消",
 	"form.fix":               "请按提示修改后再提交。",
 	"form.name":              "姓名",
 	"form.name.required":     "请填写姓名。",

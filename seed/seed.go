@@ -1,14 +1,19 @@
 // Package seed loads the demo data: a school in the world of the city
 // report it is modelled on — its communities and venues, the four demo
-// accounts, lecturers of the three teams and forty trainees. Loading it
-// again changes nothing (every insert skips rows that exist).
+// accounts, lecturers of the three teams, forty trainees, and a term of
+// courses whose sessions fall in the weeks around the day it is loaded.
+// Loading it again changes nothing (every insert skips rows that exist).
 package seed
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"partyschool/auth"
 	"partyschool/web"
@@ -71,12 +76,98 @@ func Demo(ctx context.Context, db *sqlx.DB) (Counts, error) {
 		}
 		c.Users += n
 	}
+	for _, l := range roster {
+		n, err := exec(ctx, tx, `
+			INSERT INTO lecturers (name, team, title, organisation, community_id, phone, topics, bio, active, user_id)
+			VALUES ($1, $2, $3, $4, (SELECT id FROM communities WHERE name = $5), $6, $7, $8, $9,
+			        (SELECT id FROM users WHERE username = $10))
+			ON CONFLICT (phone) DO NOTHING`,
+			l.Name, l.Team, l.Title, l.Organisation, nullIfEmpty(l.Community), l.Phone,
+			pq.Array(l.Topics), l.Bio, !l.Inactive, nullIfEmpty(l.Username))
+		if err != nil {
+			return c, fmt.Errorf("seed lecturer %s: %w", l.Name, err)
+		}
+		c.Lecturers += n
+	}
+	monday := weekOf(time.Now())
+	for _, cr := range term {
+		courses, sessions, err := seedCourse(ctx, tx, cr, monday)
+		if err != nil {
+			return c, fmt.Errorf("seed course %s: %w", cr.Code, err)
+		}
+		c.Courses += courses
+		c.Sessions += sessions
+	}
 	return c, tx.Commit()
 }
 
 // Counts says how many rows a run added.
 type Counts struct {
-	Communities, Venues, Users int
+	Communities, Venues, Users, Lecturers, Courses, Sessions int
+}
+
+// seedCourse adds cr and its sessions, placed in the week starting on
+// monday, and returns how many courses (one or none) and sessions it
+// added. A course whose code is taken is left as it is, sessions and all:
+// it was loaded before.
+func seedCourse(ctx context.Context, tx *sqlx.Tx, cr course, monday time.Time) (courses, sessions int, err error) {
+	first, last, err := cr.dates(monday)
+	if err != nil {
+		return 0, 0, err
+	}
+	var id int64
+	err = tx.GetContext(ctx, &id, `
+		INSERT INTO courses (code, title, category, description, community_id, capacity,
+		                     starts_on, ends_on, enrol_opens, enrol_closes,
+		                     credit_hours, min_attendance, status, created_by)
+		VALUES ($1, $2, $3, $4, (SELECT id FROM communities WHERE name = $5), $6,
+		        $7, $8, $9, $10,
+		        $11, $12, $13, (SELECT id FROM users WHERE username = 'coordinator'))
+		ON CONFLICT (code) DO NOTHING
+		RETURNING id`,
+		cr.Code, cr.Title, cr.Category, cr.Description, nullIfEmpty(cr.Community), cr.Capacity,
+		first.Format(time.DateOnly), last.Format(time.DateOnly),
+		first.AddDate(0, 0, -14).Add(9*time.Hour), first.AddDate(0, 0, -1).Add(18*time.Hour),
+		cr.CreditHours, cr.MinAttendance, cr.Status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, s := range cr.Sessions {
+		start, end, err := s.times(monday)
+		if err != nil {
+			return 1, sessions, err
+		}
+		phone := lecturerPhone(s.Lecturer)
+		if phone == "" {
+			return 1, sessions, fmt.Errorf("session %q: %s is not a demo lecturer", s.Topic, s.Lecturer)
+		}
+		n, err := exec(ctx, tx, `
+			INSERT INTO course_sessions (course_id, lecturer_id, venue_id, starts_at, ends_at, topic)
+			VALUES ($1, (SELECT id FROM lecturers WHERE phone = $2),
+			        (SELECT id FROM venues WHERE name = $3
+			           AND coalesce(community_id, 0) = coalesce((SELECT id FROM communities WHERE name = $4), 0)),
+			        $5, $6, $7)`,
+			id, phone, cr.Venue, nullIfEmpty(cr.Community), start, end, s.Topic)
+		if err != nil {
+			return 1, sessions, fmt.Errorf("session %q: %w", s.Topic, err)
+		}
+		sessions += n
+	}
+	return 1, sessions, nil
+}
+
+// lecturerPhone returns the phone of the demo lecturer called name, the
+// key that finds their row, or "" when roster has no such lecturer.
+func lecturerPhone(name string) string {
+	for _, l := range roster {
+		if l.Name == name {
+			return l.Phone
+		}
+	}
+	return ""
 }
 
 func exec(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (int, error) {

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds every template.
 //
-//go:embed layouts errors pages auth admin
+//go:embed */*.html
 var FS embed.FS

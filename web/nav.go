@@ -14,22 +14,38 @@ type NavItem struct {
 var navigation = map[string][]NavItem{
 	"": {
 		{Key: "nav.home", Href: "/"},
+		{Key: "nav.courses", Href: "/courses"},
+		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.lecturers", Href: "/lecturers"},
 	},
 	RoleTrainee: {
 		{Key: "nav.home", Href: "/"},
+		{Key: "nav.courses", Href: "/courses"},
+		{Key: "nav.timetable", Href: "/timetable"},
 		{Key: "nav.account", Href: "/account"},
 	},
 	RoleLecturer: {
 		{Key: "nav.home", Href: "/"},
+		{Key: "nav.teaching", Href: "/my/teaching"},
+		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.courses", Href: "/courses"},
 		{Key: "nav.account", Href: "/account"},
 	},
 	RoleCoordinator: {
 		{Key: "nav.home", Href: "/"},
+		{Key: "nav.courses", Href: "/courses"},
+		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.lecturers", Href: "/lecturers"},
+		{Key: "nav.venues", Href: "/venues"},
 		{Key: "nav.users", Href: "/users"},
 		{Key: "nav.account", Href: "/account"},
 	},
 	RoleAdmin: {
 		{Key: "nav.home", Href: "/"},
+		{Key: "nav.courses", Href: "/courses"},
+		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.lecturers", Href: "/lecturers"},
+		{Key: "nav.venues", Href: "/venues"},
 		{Key: "nav.users", Href: "/users"},
 		{Key: "nav.settings", Href: "/admin/settings"},
 		{Key: "nav.account", Href: "/account"},

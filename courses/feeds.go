@@ -1,0 +1,137 @@
+package courses
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partyschool/ical"
+	"partyschool/lecturers"
+	"partyschool/places"
+	"partyschool/web"
+)
+
+// Feeds cover the sessions of published courses from two months back to a
+// year ahead: enough for a phone's calendar, bounded for the server.
+const (
+	feedPast   = 60 * 24 * time.Hour
+	feedFuture = 366 * 24 * time.Hour
+	feedAlarm  = time.Hour
+)
+
+// feedURL is the absolute address of a feed, from BASE_URL (never from
+// the request's Host header, which a client writes).
+func (h *Handler) feedURL(kind string, id int64) string {
+	return h.feedPath("/calendar/" + kind + "/" + strconv.FormatInt(id, 10) + ".ics")
+}
+
+func (h *Handler) feedPath(path string) string {
+	return strings.TrimSuffix(h.BaseURL.String(), "/") + path
+}
+
+// CourseFeed is the calendar of one published course.
+func (h *Handler) CourseFeed(c *fiber.Ctx) error {
+	id, err := web.PathID(c)
+	if err != nil {
+		return err
+	}
+	course, err := h.Store.Get(c.UserContext(), id)
+	if errors.Is(err, ErrNotFound) || err == nil && !course.Public() {
+		return web.NotFound()
+	}
+	if err != nil {
+		return err
+	}
+	return h.writeFeed(c, course.Title, TimetableFilter{CourseID: id})
+}
+
+// LecturerFeed is the calendar of one lecturer's public sessions.
+func (h *Handler) LecturerFeed(c *fiber.Ctx) error {
+	id, err := web.PathID(c)
+	if err != nil {
+		return err
+	}
+	l, err := h.Lecturers.Get(c.UserContext(), id)
+	if errors.Is(err, lecturers.ErrNotFound) {
+		return web.NotFound()
+	}
+	if err != nil {
+		return err
+	}
+	return h.writeFeed(c, l.Name, TimetableFilter{LecturerID: id})
+}
+
+// TeamFeed is the calendar of one roster's public sessions.
+func (h *Handler) TeamFeed(c *fiber.Ctx) error {
+	team := c.Params("team")
+	if !lecturers.ValidTeam(team) {
+		return web.NotFound()
+	}
+	return h.writeFeed(c, web.T(c, "team."+team), TimetableFilter{Team: team})
+}
+
+// VenueFeed is the calendar of one venue's public sessions.
+func (h *Handler) VenueFeed(c *fiber.Ctx) error {
+	id, err := web.PathID(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.Places.Venue(c.UserContext(), id)
+	if errors.Is(err, places.ErrNotFound) {
+		return web.NotFound()
+	}
+	if err != nil {
+		return err
+	}
+	return h.writeFeed(c, strings.TrimSpace(v.CommunityName+" "+v.Name), TimetableFilter{VenueID: id})
+}
+
+// writeFeed answers with the iCalendar of the sessions f chooses among
+// published courses. Each session's UID is its id at the school's host, so
+// a calendar app updates an event when the session moves.
+func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error {
+	now := time.Now()
+	f.From, f.To = now.Add(-feedPast), now.Add(feedFuture)
+	f.Statuses = []string{StatusPublished}
+	f.Limit = 2000
+	sessions, err := h.Store.Timetable(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	cal := ical.Calendar{
+		ProdID:   "-//partyschool//timetable//ZH",
+		Name:     name + " · " + web.T(c, "timetable.title"),
+		TimeZone: "Asia/Shanghai",
+		Refresh:  6 * time.Hour,
+		Events:   make([]ical.Event, 0, len(sessions)),
+	}
+	host := h.BaseURL.Hostname()
+	for _, s := range sessions {
+		summary := s.CourseTitle
+		if s.Topic != "" {
+			summary += "：" + s.Topic
+		}
+		cal.Events = append(cal.Events, ical.Event{
+			UID:         "session-" + strconv.FormatInt(s.ID, 10) + "@" + host,
+			Start:       s.StartsAt,
+			End:         s.EndsAt,
+			Summary:     summary,
+			Location:    s.Place(),
+			Description: web.T(c, "feed.description", s.LecturerName, web.T(c, "team."+s.LecturerTeam), s.CourseCode),
+			URL:         h.feedPath(courseURL(s.CourseID)),
+			Updated:     s.UpdatedAt,
+			Alarm:       feedAlarm,
+		})
+	}
+	var buf bytes.Buffer
+	if err := cal.Write(&buf, now); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="timetable.ics"`)
+	return c.Send(buf.Bytes())
+}

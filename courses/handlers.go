@@ -1,0 +1,306 @@
+package courses
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partyschool/lecturers"
+	"partyschool/places"
+	"partyschool/web"
+)
+
+const perPage = 20
+
+// Handler answers the catalogue, course, session, timetable and feed
+// pages. The catalogue and timetable are public and show published
+// courses; coordinators see every status and the buttons that change them.
+type Handler struct {
+	Store     *Store
+	Lecturers *lecturers.Store
+	Places    *places.Store
+	BaseURL   *url.URL // absolute links in feeds come from here, never from the request
+}
+
+// isStaff reports whether the viewer manages courses.
+func isStaff(c *fiber.Ctx) bool {
+	return web.ViewerOf(c).Is(web.RoleCoordinator, web.RoleAdmin)
+}
+
+// visibleStatuses are the course statuses the viewer may see.
+func visibleStatuses(c *fiber.Ctx) []string {
+	if isStaff(c) {
+		return Statuses
+	}
+	return []string{StatusPublished}
+}
+
+// catalogue is what the course list shows.
+type catalogue struct {
+	Courses     []Listed
+	Categories  []string
+	Statuses    []string
+	Communities []places.Community
+	Category    string
+	Community   int64
+	Status      string
+	Query       string
+	Total       int
+	Page        int
+	Pages       int
+	PrevLink    string
+	NextLink    string
+	Staff       bool
+	Now         time.Time
+}
+
+// Index is the catalogue: published courses by category and community;
+// coordinators may also list drafts, closed and archived courses.
+func (h *Handler) Index(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	d := catalogue{
+		Categories: Categories, Statuses: Statuses, Staff: isStaff(c), Now: time.Now(),
+		Category: c.Query("category"), Query: web.Clean(c.Query("q"), 50), Page: web.PageNumber(c),
+	}
+	if !contains(Categories, d.Category) {
+		d.Category = ""
+	}
+	d.Community, _ = strconv.ParseInt(c.Query("community"), 10, 64)
+	f := CatalogueFilter{Statuses: []string{StatusPublished}, Category: d.Category, CommunityID: d.Community, Query: d.Query}
+	if d.Staff {
+		d.Status = c.Query("status")
+		switch {
+		case contains(Statuses, d.Status):
+			f.Statuses = []string{d.Status}
+		default:
+			d.Status = ""
+			f.Statuses = []string{StatusDraft, StatusPublished, StatusClosed}
+		}
+	}
+	f.Limit, f.Offset = perPage, (d.Page-1)*perPage
+	var err error
+	if d.Courses, d.Total, err = h.Store.List(ctx, f); err != nil {
+		return err
+	}
+	if d.Communities, err = h.Places.Communities(ctx); err != nil {
+		return err
+	}
+	d.Pages = max(1, (d.Total+perPage-1)/perPage)
+	link := func(n int) string {
+		v := url.Values{}
+		for k, s := range map[string]string{"category": d.Category, "q": d.Query, "status": d.Status} {
+			if s != "" {
+				v.Set(k, s)
+			}
+		}
+		if d.Community != 0 {
+			v.Set("community", strconv.FormatInt(d.Community, 10))
+		}
+		v.Set("page", strconv.Itoa(n))
+		return "/courses?" + v.Encode()
+	}
+	if d.Page > 1 {
+		d.PrevLink = link(d.Page - 1)
+	}
+	if d.Page < d.Pages {
+		d.NextLink = link(d.Page + 1)
+	}
+	p := web.NewPage(c, "courses.title")
+	p.Data = d
+	return web.Render(c, fiber.StatusOK, "courses/index", p)
+}
+
+// coursePage is what a course's page shows.
+type coursePage struct {
+	Course   *Course
+	Sessions []Session
+	Next     []string
+	Staff    bool
+	Now      time.Time
+	FeedURL  string
+}
+
+// Show is a course's page with its sessions. A course that is not
+// published answers 404 to everyone but coordinators.
+func (h *Handler) Show(c *fiber.Ctx) error {
+	course, err := h.course(c)
+	if err != nil {
+		return err
+	}
+	return h.renderShow(c, fiber.StatusOK, course, "")
+}
+
+func (h *Handler) renderShow(c *fiber.Ctx, status int, course *Course, alertKey string) error {
+	sessions, err := h.Store.Sessions(c.UserContext(), course.ID)
+	if err != nil {
+		return err
+	}
+	p := web.NewPage(c, "")
+	p.Title = course.Title
+	p.Data = coursePage{
+		Course: course, Sessions: sessions, Next: NextStatuses(course.Status),
+		Staff: isStaff(c), Now: time.Now(), FeedURL: h.feedURL("courses", course.ID),
+	}
+	if key := doneNotices[c.Query("done")]; key != "" {
+		p.Notice = p.T(key)
+	}
+	if alertKey != "" {
+		p.Alert = p.T(alertKey)
+	}
+	return web.Render(c, status, "courses/show", p)
+}
+
+// doneNotices are the messages shown after a redirect, by ?done= value.
+var doneNotices = map[string]string{
+	"saved":          "courses.saved",
+	"status":         "courses.status.changed",
+	"sessions":       "sessions.added",
+	"session":        "sessions.saved",
+	"sessionDeleted": "sessions.deleted",
+}
+
+// course loads the course named by :id, as the viewer may see it: a
+// course that is not public answers 404 unless the viewer is staff.
+func (h *Handler) course(c *fiber.Ctx) (*Course, error) {
+	id, err := web.PathID(c)
+	if err != nil {
+		return nil, err
+	}
+	course, err := h.Store.Get(c.UserContext(), id)
+	if errors.Is(err, ErrNotFound) || err == nil && !course.Public() && !isStaff(c) {
+		return nil, web.NotFound()
+	}
+	return course, err
+}
+
+// courseForm is what the course form shows.
+type courseForm struct {
+	ID          int64
+	Categories  []string
+	Communities []places.Community
+}
+
+// New shows an empty course form with the usual defaults.
+func (h *Handler) New(c *fiber.Ctx) error {
+	return h.renderForm(c, fiber.StatusOK, 0, Form{MinAttendance: "80", Category: c.Query("category")}, nil)
+}
+
+// Edit shows a course's form.
+func (h *Handler) Edit(c *fiber.Ctx) error {
+	course, err := h.course(c)
+	if err != nil {
+		return err
+	}
+	return h.renderForm(c, fiber.StatusOK, course.ID, FormOf(course), nil)
+}
+
+func (h *Handler) renderForm(c *fiber.Ctx, status int, id int64, f Form, errs web.FieldErrors) error {
+	communities, err := h.Places.Communities(c.UserContext())
+	if err != nil {
+		return err
+	}
+	title := "courses.new"
+	if id != 0 {
+		title = "courses.edit"
+	}
+	p := web.NewPage(c, title)
+	p.Form, p.Errors = f, errs
+	p.Data = courseForm{ID: id, Categories: Categories, Communities: communities}
+	if errs.Any() {
+		p.Alert = p.T("form.fix")
+	}
+	return web.Render(c, status, "courses/form", p)
+}
+
+func courseFormFrom(c *fiber.Ctx) Form {
+	return Form{
+		Code:          web.FormValue(c, "code"),
+		Title:         web.FormValue(c, "title"),
+		Category:      web.FormValue(c, "category"),
+		Description:   web.FormValue(c, "description"),
+		Community:     web.FormValue(c, "community"),
+		Capacity:      web.FormValue(c, "capacity"),
+		StartsOn:      web.FormValue(c, "starts_on"),
+		EndsOn:        web.FormValue(c, "ends_on"),
+		EnrolOpens:    web.FormValue(c, "enrol_opens"),
+		EnrolCloses:   web.FormValue(c, "enrol_closes"),
+		CreditHours:   web.FormValue(c, "credit_hours"),
+		MinAttendance: web.FormValue(c, "min_attendance"),
+	}
+}
+
+// courseFieldOf names the form field a store error belongs to.
+func courseFieldOf(err error) (field, key string) {
+	switch {
+	case errors.Is(err, ErrCodeTaken):
+		return "code", "courses.code.taken"
+	case errors.Is(err, ErrUnknownCommunity):
+		return "community", "courses.community.invalid"
+	case errors.Is(err, ErrSessionsOutside):
+		return "ends_on", "courses.dates.sessions"
+	}
+	return "", ""
+}
+
+// Create adds a draft course; it becomes public when published.
+func (h *Handler) Create(c *fiber.Ctx) error {
+	form := courseFormFrom(c)
+	fields, errs := form.Parse()
+	if errs.Any() {
+		return h.renderForm(c, fiber.StatusUnprocessableEntity, 0, form, errs)
+	}
+	id, err := h.Store.Create(c.UserContext(), fields, web.ViewerOf(c).ID)
+	if field, key := courseFieldOf(err); key != "" {
+		return h.renderForm(c, fiber.StatusUnprocessableEntity, 0, form, web.FieldErrors{field: key})
+	} else if err != nil {
+		return err
+	}
+	return c.Redirect(courseURL(id)+"?done=saved", fiber.StatusSeeOther)
+}
+
+// Update saves a course's details.
+func (h *Handler) Update(c *fiber.Ctx) error {
+	id, err := web.PathID(c)
+	if err != nil {
+		return err
+	}
+	form := courseFormFrom(c)
+	fields, errs := form.Parse()
+	if errs.Any() {
+		return h.renderForm(c, fiber.StatusUnprocessableEntity, id, form, errs)
+	}
+	err = h.Store.Update(c.UserContext(), id, fields)
+	switch field, key := courseFieldOf(err); {
+	case errors.Is(err, ErrNotFound):
+		return web.NotFound()
+	case errors.Is(err, ErrArchived):
+		return h.renderForm(c, fiber.StatusUnprocessableEntity, id, form, web.FieldErrors{"code": "courses.archived"})
+	case key != "":
+		return h.renderForm(c, fiber.StatusUnprocessableEntity, id, form, web.FieldErrors{field: key})
+	case err != nil:
+		return err
+	}
+	return c.Redirect(courseURL(id)+"?done=saved", fiber.StatusSeeOther)
+}
+
+// SetStatus publishes, unpublishes, closes, reopens or archives a course.
+func (h *Handler) SetStatus(c *fiber.Ctx) error {
+	course, err := h.course(c)
+	if err != nil {
+		return err
+	}
+	to := c.FormValue("status")
+	err = h.Store.SetStatus(c.UserContext(), course.ID, to)
+	if errors.Is(err, ErrBadTransition) {
+		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "courses.status.refused")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(courseURL(course.ID)+"?done=status", fiber.StatusSeeOther)
+}
+
+func courseURL(id int64) string { return "/courses/" + strconv.FormatInt(id, 10) }

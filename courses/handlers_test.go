@@ -1,0 +1,397 @@
+package courses_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"partyschool/app/apptest"
+	"partyschool/ical"
+	"partyschool/seed"
+	"partyschool/web"
+)
+
+// demoEnv is the app on a database holding the demo school.
+func demoEnv(t *testing.T) *apptest.Env {
+	t.Helper()
+	env := apptest.New(t)
+	if _, err := seed.Demo(context.Background(), env.DB); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func courseID(t *testing.T, env *apptest.Env, status string) (int64, string) {
+	t.Helper()
+	var c struct {
+		ID    int64  `db:"id"`
+		Title string `db:"title"`
+	}
+	if err := env.DB.Get(&c, `SELECT id, title FROM courses WHERE status = $1 ORDER BY id LIMIT 1`, status); err != nil {
+		t.Fatalf("a %s course: %v", status, err)
+	}
+	return c.ID, c.Title
+}
+
+func TestCataloguePublicSeesPublishedOnly(t *testing.T) {
+	env := demoEnv(t)
+	anon := env.Client()
+	pubID, pubTitle := courseID(t, env, "published")
+	draftID, draftTitle := courseID(t, env, "draft")
+
+	res := anon.Get("/courses")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, pubTitle) {
+		t.Fatalf("catalogue: %d, published course missing", res.Status)
+	}
+	if strings.Contains(res.Body, draftTitle) {
+		t.Error("the public catalogue lists a draft")
+	}
+	if res := anon.Get("/courses/" + itoa(pubID)); res.Status != http.StatusOK || !strings.Contains(res.Body, pubTitle) {
+		t.Errorf("published course page: %d", res.Status)
+	}
+	for _, path := range []string{"/courses/" + itoa(draftID), "/courses/999999", "/courses/abc", "/timetable?course=" + itoa(draftID)} {
+		if res := anon.Get(path); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s as the public: %d, want 404", path, res.Status)
+		}
+	}
+	trainee, _ := env.LoginAs("trainee", "tina")
+	if res := trainee.Get("/courses/" + itoa(draftID)); res.Status != http.StatusNotFound {
+		t.Errorf("a trainee sees a draft: %d", res.Status)
+	}
+	coord, _ := env.LoginAs("coordinator", "carol")
+	if res := coord.Get("/courses/" + itoa(draftID)); res.Status != http.StatusOK || !strings.Contains(res.Body, draftTitle) {
+		t.Errorf("a coordinator cannot see a draft: %d", res.Status)
+	}
+	if res := coord.Get("/courses?status=draft"); !strings.Contains(res.Body, draftTitle) {
+		t.Error("the coordinator's draft filter misses the draft")
+	}
+	// Filters: a category the course is not in hides it.
+	if res := anon.Get("/courses?category=mentoring&q=" + url.QueryEscape(pubTitle)); strings.Contains(res.Body, `">`+pubTitle+`</a>`) && !strings.Contains(pubTitle, "跟岗") {
+		t.Error("the category filter does not filter")
+	}
+}
+
+func TestCoordinatorCreatesACourseWithSessions(t *testing.T) {
+	env := demoEnv(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	form := url.Values{
+		"code": {"sx-2026-99"}, "title": {"楼道议事协商实训"}, "category": {"practice"},
+		"description": {"在红色议事厅演练议事协商的全过程。"}, "capacity": {"30"},
+		"starts_on": {"2026-12-01"}, "ends_on": {"2026-12-31"},
+		"enrol_opens": {"2026-11-01T09:00"}, "enrol_closes": {"2026-11-30T18:00"},
+		"credit_hours": {"4.5"}, "min_attendance": {"80"},
+	}
+	res := coord.Post("/courses", form)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	loc := res.Header.Get("Location")
+	id, _ := strconv.ParseInt(strings.TrimPrefix(strings.TrimSuffix(loc, "?done=saved"), "/courses/"), 10, 64)
+	if env.Count(`SELECT count(*) FROM courses WHERE id = $1 AND code = 'SX-2026-99' AND status = 'draft' AND credit_hours = 4.5`, id) != 1 {
+		t.Fatalf("course not stored as typed (location %s)", loc)
+	}
+
+	var lecturer, venue, busyVenue int64
+	env.DB.Get(&lecturer, `SELECT id FROM lecturers WHERE active ORDER BY id LIMIT 1`)
+	env.DB.Get(&venue, `SELECT id FROM venues WHERE name = '红色议事厅' LIMIT 1`)
+	env.DB.Get(&busyVenue, `SELECT id FROM venues WHERE name = '邻里驿站' LIMIT 1`)
+	// Book the venue on Dec 10 with another lecturer first, so that the
+	// second of two weekly sessions clashes.
+	var other int64
+	env.DB.Get(&other, `SELECT id FROM lecturers WHERE active AND id <> $1 ORDER BY id LIMIT 1`, lecturer)
+	env.DB.MustExec(`INSERT INTO course_sessions (course_id, lecturer_id, venue_id, starts_at, ends_at, topic)
+		VALUES ($1, $2, $3, '2026-12-10 19:30+08', '2026-12-10 20:30+08', '占用')`, id, other, venue)
+
+	sessions := url.Values{"lecturer": {itoa(lecturer)}, "venue": {itoa(venue)}, "date": {"2026-12-03"},
+		"start": {"19:00"}, "end": {"21:00"}, "topic": {"议事规则"}, "weeks": {"2"}}
+	res = coord.Post("/courses/"+itoa(id)+"/sessions", sessions)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "12月10日") || !strings.Contains(res.Body, "已被占用") {
+		t.Fatalf("a clash: %d, want 422 naming the session in the way\n%s", res.Status, res.Body)
+	}
+	if env.Count(`SELECT count(*) FROM course_sessions WHERE course_id = $1`, id) != 1 {
+		t.Fatal("a refused series wrote sessions")
+	}
+	// Outside the course's dates, an end before the start, an unknown lecturer.
+	bad := []struct {
+		change url.Values
+		want   string
+	}{
+		{url.Values{"date": {"2027-01-05"}, "weeks": {"1"}}, "不在课程的起止日期内"},
+		{url.Values{"end": {"18:00"}}, "结束时间须晚于开始时间"},
+		{url.Values{"lecturer": {"999999"}}, "没有这位讲师"},
+		{url.Values{"venue": {"abc"}}, "请选择场地"},
+		{url.Values{"weeks": {"-1"}}, "周数须为"},
+	}
+	for _, b := range bad {
+		f := url.Values{}
+		for k, v := range sessions {
+			f[k] = v
+		}
+		for k, v := range b.change {
+			f[k] = v
+		}
+		res := coord.Post("/courses/"+itoa(id)+"/sessions", f)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, b.want) {
+			t.Errorf("%v: %d, want 422 with %q", b.change, res.Status, b.want)
+		}
+	}
+	// Moved to the free venue, both weeks land.
+	sessions.Set("venue", itoa(busyVenue))
+	sessions.Set("date", "2026-12-02")
+	res = coord.Post("/courses/"+itoa(id)+"/sessions", sessions)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("booking: %d %s", res.Status, res.Body)
+	}
+	if env.Count(`SELECT count(*) FROM course_sessions WHERE course_id = $1`, id) != 3 {
+		t.Error("two weekly sessions not written")
+	}
+
+	// Publish: the public sees it and its 19:00 session in that week.
+	if res := coord.Post("/courses/"+itoa(id)+"/status", url.Values{"status": {"published"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", res.Status)
+	}
+	page := env.Client().Get("/timetable?week=2026-12-02")
+	if !strings.Contains(page.Body, "楼道议事协商实训") || !strings.Contains(page.Body, "19:00–21:00") || !strings.Contains(page.Body, "12月2日 周三") {
+		t.Errorf("the public week does not show the session:\n%s", page.Body)
+	}
+	// An archived course cannot go back.
+	coord.Post("/courses/"+itoa(id)+"/status", url.Values{"status": {"closed"}})
+	coord.Post("/courses/"+itoa(id)+"/status", url.Values{"status": {"archived"}})
+	if res := coord.Post("/courses/"+itoa(id)+"/status", url.Values{"status": {"published"}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("republishing an archived course: %d", res.Status)
+	}
+}
+
+func TestCourseFormBadInput(t *testing.T) {
+	env := demoEnv(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	good := url.Values{
+		"code": {"JL-01"}, "title": {"交流会"}, "category": {"exchange"}, "capacity": {"20"},
+		"starts_on": {"2026-12-01"}, "ends_on": {"2026-12-02"},
+		"enrol_opens": {"2026-11-01T09:00"}, "enrol_closes": {"2026-11-30T18:00"}, "credit_hours": {"2"},
+	}
+	cases := []struct {
+		field, value, want string
+	}{
+		{"capacity", "-5", "名额须为 1–5000 的整数"},
+		{"capacity", "很多", "名额须为 1–5000 的整数"},
+		{"code", "DX 01", "课程编号只能由"},
+		{"category", "party", "请选择类别"},
+		{"ends_on", "2026-11-01", "结束日期不能早于开始日期"},
+		{"enrol_closes", "2026-10-01T09:00", "报名截止须晚于报名开始"},
+		{"credit_hours", "1.25", "学时须为"},
+		{"min_attendance", "120", "出勤率须为"},
+		{"community", "999999", "请从列表中选择社区"},
+		{"title", "   ", "请填写课程名称"},
+		{"code", "DX-2026-01", "这个课程编号已被使用"},
+	}
+	before := env.Count(`SELECT count(*) FROM courses`)
+	for _, c := range cases {
+		f := url.Values{}
+		for k, v := range good {
+			f[k] = v
+		}
+		f.Set(c.field, c.value)
+		res := coord.Post("/courses", f)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, c.want) {
+			t.Errorf("%s=%q: %d, want 422 with %q", c.field, c.value, res.Status, c.want)
+		}
+		if c.field != "title" && !strings.Contains(res.Body, `value="`+c.value+`"`) && c.field != "category" && c.field != "community" {
+			t.Errorf("%s=%q: the form does not come back as typed", c.field, c.value)
+		}
+	}
+	if after := env.Count(`SELECT count(*) FROM courses`); after != before {
+		t.Errorf("refused forms wrote %d courses", after-before)
+	}
+}
+
+func TestTraineesAndLecturersCannotEdit(t *testing.T) {
+	env := demoEnv(t)
+	id, _ := courseID(t, env, "published")
+	var session int64
+	env.DB.Get(&session, `SELECT id FROM course_sessions WHERE course_id = $1 LIMIT 1`, id)
+	for _, role := range []string{"trainee", "lecturer"} {
+		c, _ := env.LoginAs(role, "x"+role)
+		for _, path := range []string{"/courses/new", "/courses/" + itoa(id) + "/edit", "/courses/" + itoa(id) + "/sessions/new", "/sessions/" + itoa(session) + "/edit"} {
+			if res := c.Get(path); res.Status != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d, want 403", role, path, res.Status)
+			}
+		}
+		for _, path := range []string{"/courses", "/courses/" + itoa(id), "/courses/" + itoa(id) + "/status", "/sessions/" + itoa(session) + "/delete"} {
+			if res := c.Post(path, url.Values{"status": {"archived"}, "title": {"x"}}); res.Status != http.StatusForbidden {
+				t.Errorf("%s POST %s: %d, want 403", role, path, res.Status)
+			}
+		}
+	}
+	if env.Count(`SELECT count(*) FROM course_sessions WHERE id = $1`, session) != 1 || env.Count(`SELECT count(*) FROM courses WHERE id = $1 AND status = 'published'`, id) != 1 {
+		t.Error("a refused request changed data")
+	}
+}
+
+func TestTimetableViews(t *testing.T) {
+	env := demoEnv(t)
+	anon := env.Client()
+	var s struct {
+		Lecturer int64     `db:"lecturer_id"`
+		Venue    int64     `db:"venue_id"`
+		Name     string    `db:"name"`
+		Team     string    `db:"team"`
+		Starts   time.Time `db:"starts_at"`
+		Title    string    `db:"title"`
+	}
+	err := env.DB.Get(&s, `
+		SELECT s.lecturer_id, s.venue_id, l.name, l.team, s.starts_at, c.title
+		FROM course_sessions s JOIN lecturers l ON l.id = s.lecturer_id JOIN courses c ON c.id = s.course_id
+		WHERE c.status = 'published' AND s.starts_at > now() ORDER BY s.starts_at LIMIT 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := "week=" + web.Day(s.Starts).Format(web.DateLayout)
+	for _, path := range []string{
+		"/timetable?" + week,
+		"/timetable?view=list&" + week,
+		"/timetable?lecturer=" + itoa(s.Lecturer) + "&" + week,
+		"/timetable?venue=" + itoa(s.Venue) + "&" + week,
+		"/timetable?team=" + s.Team + "&" + week,
+	} {
+		res := anon.Get(path)
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, s.Title) || !strings.Contains(res.Body, s.Starts.In(web.Shanghai).Format("15:04")) {
+			t.Errorf("GET %s: %d, the next session (%s) is missing", path, res.Status, s.Title)
+		}
+	}
+	if res := anon.Get("/timetable?lecturer=" + itoa(s.Lecturer)); !strings.Contains(res.Body, s.Name+"的课表") {
+		t.Error("the lecturer's timetable does not say whose it is")
+	}
+	// This week: Monday first, today marked.
+	res := anon.Get("/timetable")
+	monday := web.WeekStart(time.Now())
+	if i, j := strings.Index(res.Body, web.DayLabel("zh-CN", monday)), strings.Index(res.Body, web.DayLabel("zh-CN", monday.AddDate(0, 0, 6))); i < 0 || j < i {
+		t.Error("the week does not run Monday to Sunday")
+	}
+	if !strings.Contains(res.Body, `aria-current="date"`) {
+		t.Error("today is not marked")
+	}
+	for _, path := range []string{"/timetable?lecturer=999999", "/timetable?venue=999999"} {
+		if res := anon.Get(path); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, res.Status)
+		}
+	}
+	// Nonsense filters are ignored, not errors.
+	if res := anon.Get("/timetable?week=yesterday&team=bogus&category=%00&view=grid&lecturer=-3"); res.Status != http.StatusOK {
+		t.Errorf("nonsense filters: %d", res.Status)
+	}
+}
+
+func TestMyTeaching(t *testing.T) {
+	env := demoEnv(t)
+	lecturer := env.Client()
+	lecturer.Login("lecturer", seed.DemoPassword)
+	res := lecturer.Get("/my/teaching")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "我的授课") {
+		t.Fatalf("my teaching: %d", res.Status)
+	}
+	var next string
+	env.DB.Get(&next, `SELECT c.title FROM course_sessions s JOIN courses c ON c.id = s.course_id
+		JOIN lecturers l ON l.id = s.lecturer_id JOIN users u ON u.id = l.user_id
+		WHERE u.username = 'lecturer' AND s.starts_at > now() ORDER BY s.starts_at LIMIT 1`)
+	if next == "" || !strings.Contains(res.Body, next) {
+		t.Errorf("my teaching lacks the next session (%q)", next)
+	}
+	unlinked, _ := env.LoginAs("lecturer", "newcomer")
+	if res := unlinked.Get("/my/teaching"); res.Status != http.StatusOK || !strings.Contains(res.Body, "还没有关联到讲师名单") {
+		t.Errorf("an unlinked lecturer: %d", res.Status)
+	}
+	trainee, _ := env.LoginAs("trainee", "tina")
+	if res := trainee.Get("/my/teaching"); res.Status != http.StatusForbidden {
+		t.Errorf("a trainee on my teaching: %d", res.Status)
+	}
+}
+
+func TestCalendarFeeds(t *testing.T) {
+	env := demoEnv(t)
+	anon := env.Client()
+	id, title := courseID(t, env, "published")
+	var lecturer, venue int64
+	env.DB.Get(&lecturer, `SELECT lecturer_id FROM course_sessions WHERE course_id = $1 LIMIT 1`, id)
+	env.DB.Get(&venue, `SELECT venue_id FROM course_sessions WHERE course_id = $1 LIMIT 1`, id)
+
+	// A session at 19:00 Beijing time on a day of the course.
+	var startsOn time.Time
+	env.DB.Get(&startsOn, `SELECT starts_on FROM courses WHERE id = $1`, id)
+	var free int64
+	env.DB.Get(&free, `SELECT id FROM venues WHERE NOT EXISTS (SELECT 1 FROM course_sessions s WHERE s.venue_id = venues.id) LIMIT 1`)
+	var freeLecturer int64
+	env.DB.Get(&freeLecturer, `SELECT id FROM lecturers WHERE NOT EXISTS (SELECT 1 FROM course_sessions s WHERE s.lecturer_id = lecturers.id) LIMIT 1`)
+	if free == 0 || freeLecturer == 0 {
+		env.DB.Get(&free, `INSERT INTO venues (name) VALUES ('测试教室') RETURNING id`)
+		env.DB.Get(&freeLecturer, `INSERT INTO lecturers (name, team) VALUES ('测试讲师', 'senior') RETURNING id`)
+	}
+	day := time.Date(startsOn.Year(), startsOn.Month(), startsOn.Day(), 19, 0, 0, 0, web.Shanghai)
+	env.DB.MustExec(`INSERT INTO course_sessions (course_id, lecturer_id, venue_id, starts_at, ends_at, topic)
+		VALUES ($1, $2, $3, $4, $5, '逗号,分号;反斜杠\和换行')`, id, freeLecturer, free, day, day.Add(2*time.Hour))
+	wantStart := "DTSTART:" + day.UTC().Format("20060102T150405Z")
+	var team string
+	env.DB.Get(&team, `SELECT team FROM lecturers WHERE id = $1`, freeLecturer)
+
+	feeds := []string{
+		"/calendar/courses/" + itoa(id) + ".ics",
+		"/calendar/lecturers/" + itoa(freeLecturer) + ".ics",
+		"/calendar/venues/" + itoa(free) + ".ics",
+		"/calendar/teams/" + team + ".ics",
+	}
+	for _, path := range feeds {
+		res := anon.Get(path)
+		if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/calendar") {
+			t.Fatalf("GET %s: %d %s", path, res.Status, res.Header.Get("Content-Type"))
+		}
+		cal, err := ical.Parse(strings.NewReader(res.Body)) // also refuses lines over 75 octets
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		if !strings.Contains(res.Body, wantStart) {
+			t.Errorf("GET %s: no %s for the 19:00 session", path, wantStart)
+		}
+		var found bool
+		for _, ev := range cal.Events {
+			if !strings.HasSuffix(ev.Props["SUMMARY"], `逗号,分号;反斜杠\和换行`) {
+				continue
+			}
+			found = true
+			if !strings.HasPrefix(ev.Props["SUMMARY"], title) || ev.Props["DTSTART"] != strings.TrimPrefix(wantStart, "DTSTART:") {
+				t.Errorf("GET %s: summary %q at %s", path, ev.Props["SUMMARY"], ev.Props["DTSTART"])
+			}
+			if len(ev.Alarms) != 1 || ev.Alarms[0]["TRIGGER"] != "-PT1H" {
+				t.Errorf("GET %s: alarms %v", path, ev.Alarms)
+			}
+			if ev.Props["LOCATION"] == "" || !strings.HasPrefix(ev.Props["URL"], "https://partyschool.example.org/courses/") && !strings.HasPrefix(ev.Props["URL"], "http") {
+				t.Errorf("GET %s: location %q url %q", path, ev.Props["LOCATION"], ev.Props["URL"])
+			}
+		}
+		if !found {
+			t.Errorf("GET %s: the 19:00 session is not an event", path)
+		}
+		for _, line := range strings.Split(res.Body, "\r\n") {
+			if len(line) > 75 {
+				t.Errorf("GET %s: a line of %d octets", path, len(line))
+			}
+		}
+		// UIDs are stable across requests.
+		again, _ := ical.Parse(strings.NewReader(anon.Get(path).Body))
+		for i := range cal.Events {
+			if cal.Events[i].Props["UID"] != again.Events[i].Props["UID"] || cal.Events[i].Props["UID"] == "" {
+				t.Errorf("GET %s: UID changed between requests", path)
+				break
+			}
+		}
+	}
+	draft, _ := courseID(t, env, "draft")
+	for _, path := range []string{"/calendar/courses/" + itoa(draft) + ".ics", "/calendar/courses/999999.ics", "/calendar/teams/bogus.ics", "/calendar/lecturers/x.ics", "/calendar/venues/999999.ics"} {
+		if res := anon.Get(path); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, res.Status)
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package i18n
+
+// enPlaces is the English text of the venue pages.
+var enPlaces = map[string]string{
+	"nav.venues": "Venues",
+
+	"venues.title":             "Venues",
+	"venues.new":               "Add a venue",
+	"venues.new.title":         "Add a venue",
+	"venues.edit.title":        "Edit venue",
+	"venues.filter":            "Filter",
+	"venues.count":             "%d venues",
+	"venues.none":              "No venues match.",
+	"venues.inactive.show":     "Also show inactive venues",
+	"venues.active":            "In use",
+	"venues.inactive":          "Inactive",
+	"venues.edit":              "Edit",
+	"venues.deactivate":        "Deactivate",
+	"venues.activate":          "Activate",
+	"venues.delete":            "Delete",
+	"venues.save":              "Save",
+	"venues.back":              "Back to venues",
+	"venues.name":              "Venue name",
+	"venues.name.required":     "Enter the venue's name.",
+	"venues.name.long":         "The venue's name can be at most 60 characters.",
+	"venues.name.taken":        "This community already has a venue of that name; choose another.",
+	"venues.community":         "Community",
+	"venues.community.all":     "All",
+	"venues.community.own":     "The school's own venue",
+	"venues.community.invalid": "Choose a community from the list.",
+	"venues.address":           "Address",
+	"venues.address.long":      "The address can be at most 200 characters.",
+	"venues.seats":             "Seats",
+	"venues.seats.hint":        "Optional: a whole number from 1 to 2000.",
+	"venues.seats.invalid":     "Enter the number of seats as a whole number from 1 to 2000, such as 40.",
+	"venues.seats.count":       "%d seats",
+	"venues.created":           "Venue added.",
+	"venues.updated":           "Venue saved.",
+	"venues.deactivated":       "Venue deactivated: new sessions can no longer use it; existing sessions are unchanged.",
+	"venues.activated":         "Venue activated.",
+	"venues.deleted":           "Venue deleted.",
+	"venues.inuse":             "This venue has sessions and cannot be deleted; you can deactivate it instead.",
+}
+
+func init() { merge(en, enPlaces) }

@@ -1,0 +1,45 @@
+package i18n
+
+// zhPlaces is the Chinese text of the venue pages.
+var zhPlaces = map[string]string{
+	"nav.venues": "场地管理",
+
+	"venues.title":             "场地管理",
+	"venues.new":               "新增场地",
+	"venues.new.title":         "新增场地",
+	"venues.edit.title":        "修改场地",
+	"venues.filter":            "筛选",
+	"venues.count":             "共 %d 个场地",
+	"venues.none":              "没有符合条件的场地。",
+	"venues.inactive.show":     "同时显示已停用的场地",
+	"venues.active":            "使用中",
+	"venues.inactive":          "已停用",
+	"venues.edit":              "修改",
+	"venues.deactivate":        "停用",
+	"venues.activate":          "启用",
+	"venues.delete":            "删除",
+	"venues.save":              "保存",
+	"venues.back":              "返回场地列表",
+	"venues.name":              "场地名称",
+	"venues.name.required":     "请填写场地名称。",
+	"venues.name.long":         "场地名称不能超过 60 个字。",
+	"venues.name.taken":        "同一社区已有同名场地，请换一个名称。",
+	"venues.community":         "所属社区",
+	"venues.community.all":     "全部",
+	"venues.community.own":     "党校自有场地",
+	"venues.community.invalid": "请从列表中选择所属社区。",
+	"venues.address":           "地址",
+	"venues.address.long":      "地址不能超过 200 个字。",
+	"venues.seats":             "座位数",
+	"venues.seats.hint":        "选填，1–2000 之间的整数。",
+	"venues.seats.invalid":     "座位数请填写 1–2000 之间的整数，如 40。",
+	"venues.seats.count":       "%d 个座位",
+	"venues.created":           "场地已添加。",
+	"venues.updated":           "场地已保存。",
+	"venues.deactivated":       "场地已停用：新课次不能再选择它，已有课次不受影响。",
+	"venues.activated":         "场地已启用。",
+	"venues.deleted":           "场地已删除。",
+	"venues.inuse":             "该场地已有课次安排，不能删除；如不再使用，可以停用。",
+}
+
+func init() { merge(zh, zhPlaces) }
