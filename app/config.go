@@ -38,7 +38,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		DatabaseURL: env("DATABASE_URL", ""),
 		Addr:        env("ADDR", "127.0.0.1:8080"),
-		BodyLimit:   4 << 20,
+		BodyLimit:   6 << 20, // a 5 MiB spreadsheet and its multipart envelope
 	}
 	var errs []error
 

@@ -99,20 +99,20 @@ func TestNotFoundAndBadInput(t *testing.T) {
 	}
 	go env.Server.Fiber.Listener(ln)
 	t.Cleanup(func() { env.Server.Fiber.Shutdown() })
-	// Announce a 5 MB body: the server answers 413 before reading it.
+	// Announce an 8 MB body: the server answers 413 before reading it.
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\nname=", 5<<20)
+	fmt.Fprintf(conn, "POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\nname=", 8<<20)
 	big, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	big.Body.Close()
 	if big.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("5 MB body: status %d, want 413", big.StatusCode)
+		t.Errorf("8 MB body: status %d, want 413", big.StatusCode)
 	}
 	if big.Header.Get("X-Request-Id") == "" || big.Header.Get("Content-Security-Policy") == "" {
 		t.Errorf("the 413 answer lacks the request id or the security headers: %v", big.Header)

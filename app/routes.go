@@ -45,7 +45,7 @@ func (s *Server) routeTable() []Route {
 	st := &settings.Handler{Store: s.settings}
 	pl := &places.Handler{Store: s.places}
 	co := &courses.Handler{Store: s.courses, Lecturers: s.lecturers, Places: s.places, BaseURL: s.cfg.BaseURL}
-	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses}
+	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses, Logger: s.logger}
 	get, post := fiber.MethodGet, fiber.MethodPost
 	return []Route{
 		{get, "/", public, s.home},
@@ -89,6 +89,11 @@ func (s *Server) routeTable() []Route {
 		{get, "/lecturers", public, lc.Index},
 		{get, "/lecturers/new", staff, lc.New},
 		{post, "/lecturers", staff, lc.Create},
+		{get, "/lecturers/import", staff, lc.ImportForm},
+		{post, "/lecturers/import", staff, lc.Preview},
+		{post, "/lecturers/import/:id", staff, lc.Import},
+		{get, "/lecturers/template.xlsx", staff, lc.Template},
+		{get, "/lecturers/export.:format", staff, lc.Export},
 		{get, "/lecturers/:id", public, lc.Show},
 		{get, "/lecturers/:id/edit", staff, lc.Edit},
 		{post, "/lecturers/:id", staff, lc.Update},

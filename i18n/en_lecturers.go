@@ -61,6 +61,7 @@ var enLecturers = map[string]string{
 	"lecturers.import.done":       "%d lecturers imported.",
 	"lecturers.import.expired":    "This preview has expired or was already imported; upload the file again.",
 	"lecturers.import.changed":    "The roster changed since the preview: %d rows now duplicate existing lecturers. Upload the file again.",
+	"lecturers.import.columns":    "Header (name and team required, any order):",
 	"lecturers.import.line":       "Row",
 	"lecturers.import.problems":   "Problems",
 	"lecturers.import.ok":         "OK",

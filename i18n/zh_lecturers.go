@@ -61,6 +61,7 @@ var zhLecturers = map[string]string{
 	"lecturers.import.done":       "已导入 %d 位讲师。",
 	"lecturers.import.expired":    "这次预览已过期或已导入，请重新上传文件。",
 	"lecturers.import.changed":    "预览之后名单有变化：%d 行现在与已有讲师重复，请重新上传预览。",
+	"lecturers.import.columns":    "表头（姓名和队伍必填，顺序不限）：",
 	"lecturers.import.line":       "行号",
 	"lecturers.import.problems":   "问题",
 	"lecturers.import.ok":         "可以导入",

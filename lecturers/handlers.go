@@ -2,6 +2,7 @@ package lecturers
 
 import (
 	"errors"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"time"
@@ -21,8 +22,7 @@ type Handler struct {
 	Store    *Store
 	Places   *places.Store
 	Teaching Teaching
-	// Logger-free on purpose: changes here are not security events; the
-	// audit log of issue 9 records exports of personal data.
+	Logger   *slog.Logger // records who exported the roster's personal data
 }
 
 // rosterPage is what the roster template shows.
@@ -33,10 +33,7 @@ type rosterPage struct {
 	Teams     []string
 	Filter    Filter
 	Total     int
-	Page      int
-	Pages     int
-	PrevLink  string
-	NextLink  string
+	Pager     web.Pager
 	Query     string // the filter as a query string, for export links
 	Staff     bool
 }
@@ -98,20 +95,14 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 	}
 	d := rosterPage{
 		Lecturers: list, Counts: counts, Topics: topics, Teams: Teams, Filter: f,
-		Total: total, Page: page, Pages: max(1, (total+perPage-1)/perPage),
-		Query: f.values().Encode(), Staff: isStaff(c),
+		Total: total, Query: f.values().Encode(), Staff: isStaff(c),
 	}
 	link := func(n int) string {
 		v := f.values()
 		v.Set("page", strconv.Itoa(n))
 		return "/lecturers?" + v.Encode()
 	}
-	if page > 1 {
-		d.PrevLink = link(page - 1)
-	}
-	if page < d.Pages {
-		d.NextLink = link(page + 1)
-	}
+	d.Pager = web.NewPager(page, total, perPage, link)
 	p := web.NewPage(c, "lecturers.title")
 	p.Data = d
 	switch c.Query("done") {

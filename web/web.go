@@ -5,6 +5,7 @@
 package web
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -187,4 +188,15 @@ func Blank(s string) bool {
 		}
 	}
 	return true
+}
+
+// AttachmentName is a Content-Disposition header for a download: an ASCII
+// fallback name and the real one in UTF-8 (RFC 6266), so Chinese file
+// names arrive intact.
+func AttachmentName(name string) string {
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ext = name[i:]
+	}
+	return `attachment; filename="download` + ext + `"; filename*=UTF-8''` + url.PathEscape(name)
 }

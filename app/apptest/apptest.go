@@ -4,9 +4,11 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +21,7 @@ import (
 	"partyschool/app"
 	"partyschool/auth"
 	"partyschool/dbtest"
+	"partyschool/seed"
 )
 
 // Password is the password of every user that CreateUser makes.
@@ -201,4 +204,41 @@ func (e *Env) LoginAs(role, username string) (*Client, *auth.User) {
 	c := e.Client()
 	c.Login(username, Password)
 	return c, u
+}
+
+// Upload submits a multipart form with one file, as a browser's file
+// input does, with this browser's CSRF token.
+func (c *Client) Upload(path, field, filename string, content []byte, form url.Values) *Response {
+	c.env.T.Helper()
+	if c.Cookies["ps_csrf"] == "" {
+		c.Get("/")
+	}
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("_csrf", c.Cookies["ps_csrf"])
+	for k, vs := range form {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	part, err := w.CreateFormFile(field, filename)
+	if err != nil {
+		c.env.T.Fatal(err)
+	}
+	part.Write(content)
+	w.Close()
+	req := httptest.NewRequest(http.MethodPost, path, &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return c.Do(req)
+}
+
+// NewDemo is New on a database holding the demo school: its communities,
+// venues, rosters and a term of courses with sessions.
+func NewDemo(t testing.TB) *Env {
+	t.Helper()
+	env := New(t)
+	if _, err := seed.Demo(context.Background(), env.DB); err != nil {
+		t.Fatalf("load the demo data: %v", err)
+	}
+	return env
 }

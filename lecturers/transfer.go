@@ -1,0 +1,339 @@
+package lecturers
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/lib/pq"
+
+	"partyschool/sheets"
+)
+
+// The roster's columns in a spreadsheet, in the order of the template and
+// of an export, with the other names a header may use for them.
+var columns = []struct {
+	Key   string   // the catalogue key of the header (lecturers.col.*)
+	Names []string // accepted header names; the first is the template's
+}{
+	{"name", []string{"姓名", "name"}},
+	{"team", []string{"队伍", "讲师队伍", "team"}},
+	{"title", []string{"职务/职称", "职务", "职称", "title"}},
+	{"organisation", []string{"工作单位", "单位", "organisation", "organization"}},
+	{"community", []string{"所在社区", "社区", "community"}},
+	{"phone", []string{"手机号", "手机", "联系电话", "电话", "phone"}},
+	{"topics", []string{"擅长主题", "主题", "擅长领域", "topics"}},
+	{"bio", []string{"简介", "个人简介", "bio"}},
+}
+
+// teamNames maps what people write in the team column to a team.
+var teamNames = map[string]string{
+	"专家讲师": TeamExpert, "专家": TeamExpert, "expert": TeamExpert,
+	"草根讲师": TeamGrassroots, "草根": TeamGrassroots, "grassroots": TeamGrassroots,
+	"夕阳红讲师": TeamSenior, "夕阳红": TeamSenior, "senior": TeamSenior,
+}
+
+// teamLabels is how a team is written in a spreadsheet.
+var teamLabels = map[string]string{TeamExpert: "专家讲师", TeamGrassroots: "草根讲师", TeamSenior: "夕阳红讲师"}
+
+// ImportRow is one row of an uploaded roster as the preview shows it.
+type ImportRow struct {
+	Line     int      `json:"line"`
+	Cells    []string `json:"cells"`    // the cells as read, in the order of columns
+	Problems []string `json:"problems"` // catalogue keys; none means the row will be written
+	Fields   *Fields  `json:"fields,omitempty"`
+}
+
+// OK reports whether the row will be written.
+func (r ImportRow) OK() bool { return len(r.Problems) == 0 }
+
+// Header returns the template's header row.
+func Header() []string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = c.Names[0]
+	}
+	return out
+}
+
+// ErrMissingColumn is returned when the header lacks the name or team column.
+type ErrMissingColumn struct{ Column string }
+
+func (e ErrMissingColumn) Error() string { return "missing column " + e.Column }
+
+// CheckTable reads an uploaded table into rows and finds each row's
+// problems: a missing name, an unknown team or community, a malformed
+// phone, a duplicate of a lecturer on the roster or of an earlier row.
+func (s *Store) CheckTable(ctx context.Context, t *sheets.Table) ([]ImportRow, error) {
+	index := make([]int, len(columns))
+	for i, c := range columns {
+		index[i] = t.Column(c.Names...)
+	}
+	for _, must := range []int{0, 1} {
+		if index[must] < 0 {
+			return nil, ErrMissingColumn{columns[must].Key}
+		}
+	}
+	communities := map[string]int64{}
+	rows, err := s.db.QueryxContext(ctx, `SELECT id, name FROM communities`)
+	if err != nil {
+		return nil, fmt.Errorf("read communities: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		communities[name] = id
+	}
+	rows.Close()
+
+	out := make([]ImportRow, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		cells := make([]string, len(columns))
+		for i, at := range index {
+			if at >= 0 {
+				cells[i] = r.Cells[at]
+			}
+		}
+		out = append(out, checkRow(r.Line, cells, communities))
+	}
+	if err := s.markDuplicates(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkRow turns one row's cells into a lecturer, or says what is wrong.
+func checkRow(line int, cells []string, communities map[string]int64) ImportRow {
+	row := ImportRow{Line: line, Cells: cells, Problems: []string{}}
+	form := Form{Name: cells[0], Title: cells[2], Organisation: cells[3], Phone: cells[5], Topics: cells[6], Bio: cells[7]}
+	form.Team = teamNames[strings.ToLower(strings.TrimSpace(cells[1]))]
+	if name := strings.TrimSpace(cells[4]); name != "" {
+		if id, ok := communities[name]; ok {
+			form.Community = fmt.Sprint(id)
+		} else {
+			row.Problems = append(row.Problems, "lecturers.problem.community")
+		}
+	}
+	fields, errs := form.Parse()
+	for _, p := range []struct{ field, problem string }{
+		{"name", "lecturers.problem.name"},
+		{"team", "lecturers.problem.team"},
+		{"phone", "lecturers.problem.phone"},
+	} {
+		if key, bad := errs[p.field]; bad {
+			if key == "form.name.long" {
+				p.problem = "lecturers.problem.namelong"
+			}
+			row.Problems = append(row.Problems, p.problem)
+			delete(errs, p.field)
+		}
+	}
+	if errs.Any() { // title, organisation, bio or topics too long
+		row.Problems = append(row.Problems, "lecturers.problem.toolong")
+	}
+	if row.OK() {
+		row.Fields = &fields
+	}
+	return row
+}
+
+// identity is what makes two roster entries the same person: the phone
+// number, or, without one, the name within a team.
+func identity(f *Fields) string {
+	if f.Phone != nil {
+		return "phone:" + *f.Phone
+	}
+	return "name:" + f.Team + ":" + f.Name
+}
+
+// markDuplicates flags rows that repeat an earlier row or a lecturer
+// already on the roster.
+func (s *Store) markDuplicates(ctx context.Context, rows []ImportRow) error {
+	existing, err := s.identities(ctx, rows)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for i := range rows {
+		f := rows[i].Fields
+		if f == nil {
+			continue
+		}
+		id := identity(f)
+		switch {
+		case existing[id]:
+			rows[i].Problems = append(rows[i].Problems, "lecturers.problem.duplicate")
+		case seen[id]:
+			rows[i].Problems = append(rows[i].Problems, "lecturers.problem.repeated")
+		}
+		seen[id] = true
+		if !rows[i].OK() {
+			rows[i].Fields = nil
+		}
+	}
+	return nil
+}
+
+// identities returns which of the rows' identities the roster already holds.
+func (s *Store) identities(ctx context.Context, rows []ImportRow) (map[string]bool, error) {
+	return identitiesWith(ctx, s.db, rows)
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func identitiesWith(ctx context.Context, q queryer, rows []ImportRow) (map[string]bool, error) {
+	var phones, names []string
+	for _, r := range rows {
+		if r.Fields == nil {
+			continue
+		}
+		if r.Fields.Phone != nil {
+			phones = append(phones, *r.Fields.Phone)
+		} else {
+			names = append(names, r.Fields.Name)
+		}
+	}
+	found := map[string]bool{}
+	res, err := q.QueryContext(ctx, `
+		SELECT 'phone:' || phone FROM lecturers WHERE phone = ANY ($1)
+		UNION ALL
+		SELECT 'name:' || team || ':' || name FROM lecturers WHERE name = ANY ($2)`,
+		pq.StringArray(phones), pq.StringArray(names))
+	if err != nil {
+		return nil, fmt.Errorf("find existing lecturers: %w", err)
+	}
+	defer res.Close()
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			return nil, err
+		}
+		found[id] = true
+	}
+	return found, res.Err()
+}
+
+// SaveBatch keeps the checked rows until the coordinator confirms them,
+// and returns the batch's id.
+func (s *Store) SaveBatch(ctx context.Context, userID int64, filename string, rows []ImportRow) (int64, error) {
+	data, err := json.Marshal(rows)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = s.db.GetContext(ctx, &id, `
+		INSERT INTO import_batches (kind, created_by, filename, rows) VALUES ('lecturers', $1, $2, $3) RETURNING id`,
+		userID, filename, data)
+	if err != nil {
+		return 0, fmt.Errorf("save import batch: %w", err)
+	}
+	// Batches nobody confirmed are of no use after a day.
+	_, err = s.db.ExecContext(ctx, `DELETE FROM import_batches WHERE created_at < now() - interval '1 day'`)
+	return id, err
+}
+
+// ErrImportChanged is returned when rows that were new at the preview now
+// duplicate lecturers on the roster.
+type ErrImportChanged struct{ Duplicates int }
+
+func (e ErrImportChanged) Error() string {
+	return fmt.Sprintf("%d rows now duplicate the roster", e.Duplicates)
+}
+
+// ImportBatch writes every valid row of the user's own unused batch (at
+// most an hour old) in one transaction and returns how many it wrote. If
+// the roster changed since the preview so that a row is now a duplicate,
+// nothing is written.
+func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (int, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	var data []byte
+	err = tx.GetContext(ctx, &data, `
+		SELECT rows FROM import_batches
+		WHERE id = $1 AND created_by = $2 AND kind = 'lecturers' AND used_at IS NULL
+		  AND created_at > now() - interval '1 hour'
+		FOR UPDATE`, batchID, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrBatchExpired
+	}
+	if err != nil {
+		return 0, fmt.Errorf("load import batch %d: %w", batchID, err)
+	}
+	var rows []ImportRow
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&rows); err != nil {
+		return 0, fmt.Errorf("decode import batch %d: %w", batchID, err)
+	}
+	// Two imports at once could both pass their previews; this lock makes
+	// the second wait and then see the first one's rows.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('partyschool import lecturers'))`); err != nil {
+		return 0, fmt.Errorf("lock roster import: %w", err)
+	}
+	existing, err := identitiesWith(ctx, tx, rows)
+	if err != nil {
+		return 0, err
+	}
+	n, dup := 0, 0
+	for _, r := range rows {
+		if r.Fields == nil {
+			continue
+		}
+		if existing[identity(r.Fields)] {
+			dup++
+			continue
+		}
+		r.Fields.Username = "" // imports never link accounts
+		_, err := insert(ctx, tx, *r.Fields)
+		if errors.Is(err, ErrPhoneTaken) { // entered by hand meanwhile
+			return 0, ErrImportChanged{1}
+		}
+		if err != nil {
+			return 0, fmt.Errorf("import line %d: %w", r.Line, err)
+		}
+		n++
+	}
+	if dup > 0 {
+		return 0, ErrImportChanged{dup}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE import_batches SET used_at = now() WHERE id = $1`, batchID); err != nil {
+		return 0, fmt.Errorf("mark import batch %d used: %w", batchID, err)
+	}
+	return n, tx.Commit()
+}
+
+// ExportRows returns the lecturers f chooses as spreadsheet rows: the
+// template's columns plus status, so an export can be edited and imported.
+func (s *Store) ExportRows(ctx context.Context, f Filter) ([]string, [][]string, error) {
+	f.Limit, f.Offset = 10000, 0
+	list, _, err := s.List(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	header := append(Header(), "状态")
+	out := make([][]string, 0, len(list))
+	for _, l := range list {
+		phone := ""
+		if l.Phone != nil {
+			phone = *l.Phone
+		}
+		status := "在册"
+		if !l.Active {
+			status = "已停用"
+		}
+		out = append(out, []string{l.Name, teamLabels[l.Team], l.Title, l.Organisation, l.CommunityName,
+			phone, strings.Join(l.Topics, "、"), l.Bio, status})
+	}
+	return header, out, nil
+}
