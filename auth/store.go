@@ -116,7 +116,7 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, int, error
 		WHERE ($1 = '' OR role = $1)
 		  AND ($2 = '' OR name ILIKE '%' || $2 || '%' OR username ILIKE '%' || $2 || '%' OR phone = $2)`
 	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM users`+where, f.Role, escapeLike(f.Query)); err != nil {
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM users`+where, f.Role, database.EscapeLike(f.Query)); err != nil {
 		return nil, 0, fmt.Errorf("count users: %w", err)
 	}
 	users := []User{}
@@ -124,22 +124,11 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, int, error
 		SELECT `+userColumns+` FROM users`+where+`
 		ORDER BY array_position(ARRAY['admin','coordinator','lecturer','trainee'], role), name, id
 		LIMIT $3 OFFSET $4`,
-		f.Role, escapeLike(f.Query), f.Limit, f.Offset)
+		f.Role, database.EscapeLike(f.Query), f.Limit, f.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
 	return users, total, nil
-}
-
-func escapeLike(s string) string {
-	r := []rune{}
-	for _, c := range s {
-		if c == '%' || c == '_' || c == '\\' {
-			r = append(r, '\\')
-		}
-		r = append(r, c)
-	}
-	return string(r)
 }
 
 // SetRole changes a user's role and ends their sessions, so the new

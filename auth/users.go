@@ -14,16 +14,13 @@ const usersPerPage = 30
 
 // userList is what the user list page shows.
 type userList struct {
-	Users    []User
-	Total    int
-	Query    string
-	Role     string
-	Roles    []string
-	Page     int
-	Pages    int
-	PrevLink string
-	NextLink string
-	CanEdit  bool
+	Users   []User
+	Total   int
+	Query   string
+	Role    string
+	Roles   []string
+	Pager   web.Pager
+	CanEdit bool
 }
 
 // Users lists accounts with a search by name, username or phone and a role
@@ -49,8 +46,7 @@ func (h *Handler) renderUsers(c *fiber.Ctx, status int, alertKey string) error {
 		return err
 	}
 	l := userList{
-		Users: users, Total: total, Query: q, Role: role, Roles: web.Roles, Page: page,
-		Pages:   max(1, (total+usersPerPage-1)/usersPerPage),
+		Users: users, Total: total, Query: q, Role: role, Roles: web.Roles,
 		CanEdit: web.ViewerOf(c).Is(web.RoleAdmin),
 	}
 	link := func(n int) string {
@@ -64,12 +60,7 @@ func (h *Handler) renderUsers(c *fiber.Ctx, status int, alertKey string) error {
 		v.Set("page", strconv.Itoa(n))
 		return "/users?" + v.Encode()
 	}
-	if page > 1 {
-		l.PrevLink = link(page - 1)
-	}
-	if page < l.Pages {
-		l.NextLink = link(page + 1)
-	}
+	l.Pager = web.NewPager(page, total, usersPerPage, link)
 	p := web.NewPage(c, "users.title")
 	p.Data = l
 	switch c.Query("done") {

@@ -49,10 +49,7 @@ type catalogue struct {
 	Status      string
 	Query       string
 	Total       int
-	Page        int
-	Pages       int
-	PrevLink    string
-	NextLink    string
+	Pager       web.Pager
 	Staff       bool
 	Now         time.Time
 }
@@ -63,8 +60,9 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	d := catalogue{
 		Categories: Categories, Statuses: Statuses, Staff: isStaff(c), Now: time.Now(),
-		Category: c.Query("category"), Query: web.Clean(c.Query("q"), 50), Page: web.PageNumber(c),
+		Category: c.Query("category"), Query: web.Clean(c.Query("q"), 50),
 	}
+	page := web.PageNumber(c)
 	if !contains(Categories, d.Category) {
 		d.Category = ""
 	}
@@ -80,7 +78,7 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 			f.Statuses = []string{StatusDraft, StatusPublished, StatusClosed}
 		}
 	}
-	f.Limit, f.Offset = perPage, (d.Page-1)*perPage
+	f.Limit, f.Offset = perPage, (page-1)*perPage
 	var err error
 	if d.Courses, d.Total, err = h.Store.List(ctx, f); err != nil {
 		return err
@@ -88,7 +86,6 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 	if d.Communities, err = h.Places.Communities(ctx); err != nil {
 		return err
 	}
-	d.Pages = max(1, (d.Total+perPage-1)/perPage)
 	link := func(n int) string {
 		v := url.Values{}
 		for k, s := range map[string]string{"category": d.Category, "q": d.Query, "status": d.Status} {
@@ -102,12 +99,7 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 		v.Set("page", strconv.Itoa(n))
 		return "/courses?" + v.Encode()
 	}
-	if d.Page > 1 {
-		d.PrevLink = link(d.Page - 1)
-	}
-	if d.Page < d.Pages {
-		d.NextLink = link(d.Page + 1)
-	}
+	d.Pager = web.NewPager(page, d.Total, perPage, link)
 	p := web.NewPage(c, "courses.title")
 	p.Data = d
 	return web.Render(c, fiber.StatusOK, "courses/index", p)

@@ -1,7 +1,6 @@
 package courses_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,16 +13,6 @@ import (
 	"partyschool/seed"
 	"partyschool/web"
 )
-
-// demoEnv is the app on a database holding the demo school.
-func demoEnv(t *testing.T) *apptest.Env {
-	t.Helper()
-	env := apptest.New(t)
-	if _, err := seed.Demo(context.Background(), env.DB); err != nil {
-		t.Fatal(err)
-	}
-	return env
-}
 
 func courseID(t *testing.T, env *apptest.Env, status string) (int64, string) {
 	t.Helper()
@@ -38,7 +27,7 @@ func courseID(t *testing.T, env *apptest.Env, status string) (int64, string) {
 }
 
 func TestCataloguePublicSeesPublishedOnly(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	anon := env.Client()
 	pubID, pubTitle := courseID(t, env, "published")
 	draftID, draftTitle := courseID(t, env, "draft")
@@ -50,8 +39,13 @@ func TestCataloguePublicSeesPublishedOnly(t *testing.T) {
 	if strings.Contains(res.Body, draftTitle) {
 		t.Error("the public catalogue lists a draft")
 	}
-	if res := anon.Get("/courses/" + itoa(pubID)); res.Status != http.StatusOK || !strings.Contains(res.Body, pubTitle) {
+	res = anon.Get("/courses/" + itoa(pubID))
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, pubTitle) {
 		t.Errorf("published course page: %d", res.Status)
+	}
+	// Phones subscribe through webcal:; the address comes from BASE_URL.
+	if feed := "/calendar/courses/" + itoa(pubID) + ".ics"; !strings.Contains(res.Body, `href="webcal://`) || !strings.Contains(res.Body, "://"+env.Config.BaseURL.Host+feed) {
+		t.Errorf("no calendar subscription link to %s", feed)
 	}
 	for _, path := range []string{"/courses/" + itoa(draftID), "/courses/999999", "/courses/abc", "/timetable?course=" + itoa(draftID)} {
 		if res := anon.Get(path); res.Status != http.StatusNotFound {
@@ -76,7 +70,7 @@ func TestCataloguePublicSeesPublishedOnly(t *testing.T) {
 }
 
 func TestCoordinatorCreatesACourseWithSessions(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	coord, _ := env.LoginAs("coordinator", "carol")
 	form := url.Values{
 		"code": {"sx-2026-99"}, "title": {"楼道议事协商实训"}, "category": {"practice"},
@@ -167,7 +161,7 @@ func TestCoordinatorCreatesACourseWithSessions(t *testing.T) {
 }
 
 func TestCourseFormBadInput(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	coord, _ := env.LoginAs("coordinator", "carol")
 	good := url.Values{
 		"code": {"JL-01"}, "title": {"交流会"}, "category": {"exchange"}, "capacity": {"20"},
@@ -210,7 +204,7 @@ func TestCourseFormBadInput(t *testing.T) {
 }
 
 func TestTraineesAndLecturersCannotEdit(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	id, _ := courseID(t, env, "published")
 	var session int64
 	env.DB.Get(&session, `SELECT id FROM course_sessions WHERE course_id = $1 LIMIT 1`, id)
@@ -233,7 +227,7 @@ func TestTraineesAndLecturersCannotEdit(t *testing.T) {
 }
 
 func TestTimetableViews(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	anon := env.Client()
 	var s struct {
 		Lecturer int64     `db:"lecturer_id"`
@@ -287,7 +281,7 @@ func TestTimetableViews(t *testing.T) {
 }
 
 func TestMyTeaching(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	lecturer := env.Client()
 	lecturer.Login("lecturer", seed.DemoPassword)
 	res := lecturer.Get("/my/teaching")
@@ -312,7 +306,7 @@ func TestMyTeaching(t *testing.T) {
 }
 
 func TestCalendarFeeds(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	anon := env.Client()
 	id, title := courseID(t, env, "published")
 	var lecturer, venue int64

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -72,7 +71,7 @@ func (s *Store) List(ctx context.Context, f CatalogueFilter) ([]Listed, int, err
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 30
 	}
-	args := []any{pq.StringArray(f.Statuses), f.Category, f.CommunityID, escapeLike(f.Query)}
+	args := []any{pq.StringArray(f.Statuses), f.Category, f.CommunityID, database.EscapeLike(f.Query)}
 	var total int
 	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM courses c`+catalogueWhere, args...); err != nil {
 		return nil, 0, fmt.Errorf("count courses: %w", err)
@@ -453,10 +452,11 @@ func (s *Store) Upcoming(ctx context.Context, lecturerID int64, publicOnly bool,
 	out := []lecturers.Taught{}
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT s.id AS session_id, s.course_id, c.title AS course_title, s.topic,
-		       v.name AS venue_name, s.starts_at, s.ends_at
+		       concat_ws(' ', vc.name, v.name) AS venue_name, s.starts_at, s.ends_at
 		FROM course_sessions s
 		JOIN courses c ON c.id = s.course_id
 		JOIN venues v ON v.id = s.venue_id
+		LEFT JOIN communities vc ON vc.id = v.community_id
 		WHERE s.lecturer_id = $1 AND s.ends_at > now() AND c.status = ANY ($2)
 		ORDER BY s.starts_at LIMIT $3`, lecturerID, pq.StringArray(statuses), limit)
 	if err != nil {
@@ -480,8 +480,4 @@ func (s *Store) HoursTaught(ctx context.Context, lecturerID int64, year int) (fl
 		return 0, fmt.Errorf("hours taught by lecturer %d: %w", lecturerID, err)
 	}
 	return hours, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -122,3 +122,9 @@ func IsUnavailable(err error) bool {
 	}
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
+
+// EscapeLike escapes the wildcards of a LIKE pattern, so that text a
+// visitor searches for matches only itself.
+func EscapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -1,7 +1,6 @@
 package lecturers_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,17 +8,7 @@ import (
 	"testing"
 
 	"partyschool/app/apptest"
-	"partyschool/seed"
 )
-
-func demoEnv(t *testing.T) *apptest.Env {
-	t.Helper()
-	env := apptest.New(t)
-	if _, err := seed.Demo(context.Background(), env.DB); err != nil {
-		t.Fatal(err)
-	}
-	return env
-}
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -39,7 +28,7 @@ func lecturer(t *testing.T, env *apptest.Env, where string) person {
 }
 
 func TestRosterShowsTeamsAndHidesWhatThePublicNeedNotSee(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	active := lecturer(t, env, "active")
 	inactive := lecturer(t, env, "NOT active")
 
@@ -81,7 +70,7 @@ func TestRosterShowsTeamsAndHidesWhatThePublicNeedNotSee(t *testing.T) {
 }
 
 func TestCoordinatorKeepsTheRoster(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	coord, _ := env.LoginAs("coordinator", "carol")
 	form := url.Values{
 		"name": {"韩秀云"}, "team": {"grassroots"}, "title": {"社区党委副书记"}, "organisation": {"福通社区党委"},
@@ -159,7 +148,7 @@ func TestCoordinatorKeepsTheRoster(t *testing.T) {
 }
 
 func TestLecturerPage(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	busy := lecturer(t, env, `active AND EXISTS (SELECT 1 FROM course_sessions s JOIN courses c ON c.id = s.course_id
 		WHERE s.lecturer_id = lecturers.id AND s.starts_at > now() AND c.status = 'published')`)
 	var course string
@@ -175,7 +164,7 @@ func TestLecturerPage(t *testing.T) {
 }
 
 func TestOnlyCoordinatorsChangeTheRoster(t *testing.T) {
-	env := demoEnv(t)
+	env := apptest.NewDemo(t)
 	someone := lecturer(t, env, "active")
 	for _, role := range []string{"trainee", "lecturer"} {
 		c, _ := env.LoginAs(role, "r"+role)

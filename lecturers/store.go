@@ -56,7 +56,7 @@ func (f Filter) args() []any {
 	if status != "inactive" && status != "all" {
 		status = "active"
 	}
-	return []any{f.Team, f.Topic, status, escapeLike(f.Query)}
+	return []any{f.Team, f.Topic, status, database.EscapeLike(f.Query)}
 }
 
 // List returns one page of the roster, by team then name, and how many
@@ -276,15 +276,4 @@ func mustAffect(res sql.Result) error {
 		return ErrNotFound
 	}
 	return nil
-}
-
-func escapeLike(s string) string {
-	r := []rune{}
-	for _, c := range s {
-		if c == '%' || c == '_' || c == '\\' {
-			r = append(r, '\\')
-		}
-		r = append(r, c)
-	}
-	return string(r)
 }

@@ -24,10 +24,7 @@ type venueList struct {
 	Communities []Community
 	Community   string // the filter as the select shows it: "", "own" or an id
 	Inactive    bool
-	Page        int
-	Pages       int
-	PrevLink    string
-	NextLink    string
+	Pager       web.Pager
 }
 
 // Venues lists the venues, filtered by community; inactive ones only when
@@ -59,8 +56,7 @@ func (h *Handler) renderVenues(c *fiber.Ctx, status int, alertKey string) error 
 	}
 	l := venueList{
 		Venues: venues, Total: total, Communities: communities,
-		Community: community, Inactive: f.WithInactive, Page: page,
-		Pages: max(1, (total+venuesPerPage-1)/venuesPerPage),
+		Community: community, Inactive: f.WithInactive,
 	}
 	link := func(n int) string {
 		v := url.Values{}
@@ -73,12 +69,7 @@ func (h *Handler) renderVenues(c *fiber.Ctx, status int, alertKey string) error 
 		v.Set("page", strconv.Itoa(n))
 		return "/venues?" + v.Encode()
 	}
-	if page > 1 {
-		l.PrevLink = link(page - 1)
-	}
-	if page < l.Pages {
-		l.NextLink = link(page + 1)
-	}
+	l.Pager = web.NewPager(page, total, venuesPerPage, link)
 	p := web.NewPage(c, "venues.title")
 	p.Data = l
 	switch c.Query("done") {

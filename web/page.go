@@ -79,3 +79,24 @@ func (e FieldErrors) Add(field, key string) {
 
 // Any reports whether at least one field has a message.
 func (e FieldErrors) Any() bool { return len(e) > 0 }
+
+// Pager is the page-by-page navigation of a long list.
+type Pager struct {
+	Page     int
+	Pages    int
+	PrevLink string
+	NextLink string
+}
+
+// NewPager works out the pages of total items, perPage at a time, with
+// link making the address of page n.
+func NewPager(page, total, perPage int, link func(n int) string) Pager {
+	p := Pager{Page: page, Pages: max(1, (total+perPage-1)/perPage)}
+	if page > 1 {
+		p.PrevLink = link(page - 1)
+	}
+	if page < p.Pages {
+		p.NextLink = link(page + 1)
+	}
+	return p
+}
