@@ -8,10 +8,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -106,6 +108,16 @@ func newEngine() (*html.Engine, error) {
 	engine.AddFunc("clock", func(t time.Time) string { return t.In(web.Shanghai).Format(web.ClockLayout) })
 	engine.AddFunc("date", func(t time.Time) string { return t.In(web.Shanghai).Format(web.DateLayout) })
 	engine.AddFunc("day", web.DayLabel)
+	// webcal turns a feed's https address into the webcal: link that makes
+	// a phone subscribe to the calendar rather than import it once. The
+	// address comes from BASE_URL, never from a visitor, so it is safe.
+	engine.AddFunc("webcal", func(feed string) template.URL {
+		rest, ok := strings.CutPrefix(feed, "https://")
+		if !ok {
+			rest, _ = strings.CutPrefix(feed, "http://")
+		}
+		return template.URL("webcal://" + rest)
+	})
 	engine.AddFunc("hours", func(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) })
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)

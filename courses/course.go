@@ -107,9 +107,11 @@ type Course struct {
 func (c *Course) Public() bool { return c.Status == StatusPublished }
 
 // EnrolmentState says where the course stands in its enrolment window at t:
-// "upcoming", "open" or "closed".
+// "unpublished" (a draft), "upcoming", "open" or "closed".
 func (c *Course) EnrolmentState(t time.Time) string {
 	switch {
+	case c.Status == StatusDraft:
+		return "unpublished"
 	case c.Status != StatusPublished || !t.Before(c.EnrolCloses):
 		return "closed"
 	case t.Before(c.EnrolOpens):

@@ -411,6 +411,7 @@ type page struct {
 	H1        string   `json:"h1"`
 	ErrorPage bool     `json:"errorPage"` // the layout's error page
 	Alert     string   `json:"alert"`
+	Notice    string   `json:"notice"`   // the layout's message after a success
 	User      string   `json:"user"`     // the name in the header
 	Badge     string   `json:"badge"`    // the role badge in the header
 	Nav       []string `json:"nav"`      // the links and buttons of the main navigation, in order
@@ -444,6 +445,7 @@ var pageJS = fmt.Sprintf(`(() => {
 		h1: text(document.querySelector("main h1")),
 		errorPage: document.querySelector(".error-page") !== null,
 		alert: text(document.querySelector("main .alert")),
+		notice: text(document.querySelector("main .notice")),
 		user: text(document.querySelector(".site-header .who-name")),
 		badge: text(document.querySelector(".site-header .who .badge")),
 		nav: Array.from(document.querySelectorAll("nav.site-nav a"), text)

@@ -23,11 +23,11 @@ var roleWords = map[string]struct {
 	badge string
 	nav   []string
 }{
-	"":                  {"", []string{"首页", "登录"}},
-	web.RoleTrainee:     {"学员", []string{"首页", "我的账户", "退出登录"}},
-	web.RoleLecturer:    {"讲师", []string{"首页", "我的账户", "退出登录"}},
-	web.RoleCoordinator: {"培训管理员", []string{"首页", "人员名单", "我的账户", "退出登录"}},
-	web.RoleAdmin:       {"系统管理员", []string{"首页", "人员名单", "系统设置", "我的账户", "退出登录"}},
+	"":                  {"", []string{"首页", "课程", "课表", "讲师队伍", "登录"}},
+	web.RoleTrainee:     {"学员", []string{"首页", "课程", "课表", "我的账户", "退出登录"}},
+	web.RoleLecturer:    {"讲师", []string{"首页", "我的授课", "课表", "课程", "我的账户", "退出登录"}},
+	web.RoleCoordinator: {"培训管理员", []string{"首页", "课程", "课表", "讲师队伍", "场地管理", "人员名单", "我的账户", "退出登录"}},
+	web.RoleAdmin:       {"系统管理员", []string{"首页", "课程", "课表", "讲师队伍", "场地管理", "人员名单", "系统设置", "我的账户", "退出登录"}},
 }
 
 // zh returns the Chinese text of a catalogue key, failing the test if the
