@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,7 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 		Logger:        logger,
 	}
 
-	engine, err := newEngine()
+	engine, err := newEngine(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +92,9 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 // Routes returns the route table as mounted.
 func (s *Server) Routes() []Route { return s.routes }
 
-// newEngine loads the embedded templates with the helper functions they use.
-func newEngine() (*html.Engine, error) {
+// newEngine loads the embedded templates with the helper functions they
+// use; absolute links are made from base, the configured BASE_URL.
+func newEngine(base *url.URL) (*html.Engine, error) {
 	engine := html.NewFileSystem(http.FS(views.FS), ".html")
 	versions, err := assetVersions()
 	if err != nil {
@@ -108,10 +110,14 @@ func newEngine() (*html.Engine, error) {
 	engine.AddFunc("clock", func(t time.Time) string { return t.In(web.Shanghai).Format(web.ClockLayout) })
 	engine.AddFunc("date", func(t time.Time) string { return t.In(web.Shanghai).Format(web.DateLayout) })
 	engine.AddFunc("day", web.DayLabel)
-	// webcal turns a feed's https address into the webcal: link that makes
-	// a phone subscribe to the calendar rather than import it once. The
-	// address comes from BASE_URL, never from a visitor, so it is safe.
+	// webcal turns a feed's address (a path, or the absolute address) into
+	// the webcal: link that makes a phone subscribe to the calendar rather
+	// than import it once. The host comes from BASE_URL, never from a
+	// visitor, so the link is safe.
 	engine.AddFunc("webcal", func(feed string) template.URL {
+		if strings.HasPrefix(feed, "/") {
+			feed = strings.TrimSuffix(base.String(), "/") + feed
+		}
 		rest, ok := strings.CutPrefix(feed, "https://")
 		if !ok {
 			rest, _ = strings.CutPrefix(feed, "http://")

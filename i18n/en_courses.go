@@ -105,6 +105,7 @@ var enCourses = map[string]string{
 	"sessions.weeks.invalid":     "The number of weeks must be a whole number from 1 to 26.",
 	"sessions.conflicts":         "%d clashes: none of the sessions was saved.",
 	"sessions.conflicts.heading": "These times cannot be booked",
+	"timetable.print":            "Print",
 	"timetable.title":            "Timetable",
 	"timetable.of":               "Timetable of %s",
 	"timetable.mine":             "My teaching",

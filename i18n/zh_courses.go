@@ -105,6 +105,7 @@ var zhCourses = map[string]string{
 	"sessions.weeks.invalid":     "周数须为 1–26 的整数。",
 	"sessions.conflicts":         "有 %d 个时间冲突，所有课次均未保存。",
 	"sessions.conflicts.heading": "以下时间无法安排",
+	"timetable.print":            "打印课表",
 	"timetable.title":            "课表",
 	"timetable.of":               "%s的课表",
 	"timetable.mine":             "我的授课",
