@@ -7,7 +7,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin/partyschool
 
-.PHONY: run build test lint fmt db-stop clean
+.PHONY: run build test bench lint fmt db-stop clean
 
 ## build: compile the binary into bin/
 build:
@@ -32,6 +32,11 @@ run: build
 test:
 	@TEST_DATABASE_URL=$$(scripts/devdb start test); export TEST_DATABASE_URL; \
 	go test -race -count=1 ./...
+
+## bench: performance at city scale against bare baselines, written to bench/RESULTS.md
+bench:
+	@BENCH_DATABASE_URL=$$(scripts/devdb start bench); export BENCH_DATABASE_URL; \
+	go run ./bench
 
 ## lint: gofmt and go vet
 lint:

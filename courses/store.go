@@ -255,6 +255,9 @@ func (s *Store) Timetable(ctx context.Context, f TimetableFilter) ([]Session, er
 	out := []Session{}
 	err := s.db.SelectContext(ctx, &out, sessionSelect+`
 		WHERE s.starts_at < $2 AND s.ends_at > $1
+		  -- No session lasts over 12 hours (a CHECK holds it), so this
+		  -- bound lets the index on starts_at read only the range.
+		  AND s.starts_at > $1::timestamptz - interval '12 hours'
 		  AND ($3::bigint = 0 OR s.course_id = $3)
 		  AND ($4::bigint = 0 OR s.lecturer_id = $4)
 		  AND ($5::bigint = 0 OR s.venue_id = $5)

@@ -2,6 +2,7 @@ package courses
 
 import (
 	"errors"
+	"html/template"
 	"net/url"
 	"strconv"
 	"time"
@@ -75,6 +76,7 @@ type timetableDay struct {
 	Date     time.Time
 	Today    bool
 	Sessions []Session
+	Slots    template.HTML // the sessions as list items (see slotsHTML)
 }
 
 // timetablePage is what the timetable template shows.
@@ -218,7 +220,10 @@ func (h *Handler) fillDays(c *fiber.Ctx, d *timetablePage, f TimetableFilter) er
 		day := d.Start.AddDate(0, 0, i)
 		// The week view shows every day; the list only days with sessions.
 		if d.Query.View == "week" || len(byDay[day]) > 0 {
-			d.Days = append(d.Days, timetableDay{Date: day, Today: day.Equal(today), Sessions: byDay[day]})
+			d.Days = append(d.Days, timetableDay{
+				Date: day, Today: day.Equal(today), Sessions: byDay[day],
+				Slots: slotsHTML(web.LangOf(c), d.Query.View, byDay[day]),
+			})
 		}
 	}
 	return nil

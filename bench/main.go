@@ -1,0 +1,311 @@
+// Command bench measures partyschool at city scale against bare baselines
+// measured in the same run, and writes the table to bench/RESULTS.md.
+// `make bench` runs it on a private PostgreSQL cluster:
+//
+//	BENCH_DATABASE_URL=$(scripts/devdb start bench) go run ./bench
+//
+// It creates a fresh database beside the one in the URL, loads the city
+// dataset, serves the real app and a bare Fiber app in this process, and
+// loads both with the same number of connections, each figure the median
+// of several repeats.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"partyschool/app"
+	"partyschool/courses"
+	"partyschool/database"
+	"partyschool/web"
+)
+
+func main() {
+	duration := flag.Duration("duration", 3*time.Second, "length of each load run")
+	repeats := flag.Int("repeats", 3, "runs of each measurement; the median is reported")
+	connList := flag.String("conns", "1,8,64", "concurrent connections to measure at")
+	out := flag.String("out", "bench/RESULTS.md", "where to write the results")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load runs to this file")
+	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(context.Background(), *duration, *repeats, *connList, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, duration time.Duration, repeats int, connList, out string) error {
+	began := time.Now()
+	clusterURL := os.Getenv("BENCH_DATABASE_URL")
+	if clusterURL == "" {
+		return fmt.Errorf("BENCH_DATABASE_URL is not set: run `make bench`, which starts a private PostgreSQL cluster")
+	}
+	var conns []int
+	for _, s := range strings.Split(connList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-conns: %q is not a number of connections", s)
+		}
+		conns = append(conns, n)
+	}
+
+	say("creating a fresh database")
+	dbURL, err := freshDatabase(ctx, clusterURL, "partyschool_bench")
+	if err != nil {
+		return err
+	}
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if err := database.MigrateUp(ctx, db, quiet); err != nil {
+		return err
+	}
+	say("loading the city: %d communities, %d lecturers, %d trainees, %d courses, %d sessions",
+		City.Communities, City.Lecturers, City.Trainees, City.Courses, City.Courses*City.SessionsPerCourse)
+	t0 := time.Now()
+	if err := loadCity(ctx, db); err != nil {
+		return err
+	}
+	r := &Report{Started: began, LoadTime: time.Since(t0), Duration: duration, Repeats: repeats}
+	if err := r.describe(ctx, db); err != nil {
+		return err
+	}
+
+	// The real app logs every request as in production, to nowhere.
+	cfg, err := app.LoadConfig(func(key string) string {
+		if key == "LOG_LEVEL" {
+			return "info"
+		}
+		return ""
+	})
+	if err != nil {
+		return err
+	}
+	srv, err := app.New(cfg, db, quiet)
+	if err != nil {
+		return err
+	}
+	appURL, stopApp, err := serve(srv.Fiber)
+	if err != nil {
+		return err
+	}
+	defer stopApp()
+	bareURL, stopBare, err := serve(newBare(db))
+	if err != nil {
+		return err
+	}
+	defer stopBare()
+
+	pages := []struct{ name, path string }{
+		{"Week timetable (public)", "/timetable"},
+		{"Catalogue (public)", "/courses"},
+	}
+	for _, p := range pages {
+		// Warm both: the template cache, the pool, PostgreSQL's buffers.
+		runLoad(ctx, appURL+p.path, 4, time.Second)
+		runLoad(ctx, bareURL+p.path, 4, time.Second)
+		for _, n := range conns {
+			var real, bare []Load
+			for i := 0; i < repeats; i++ {
+				// Interleaved, so drift in the machine hits both alike.
+				l, err := runLoad(ctx, appURL+p.path, n, duration)
+				if err != nil {
+					return err
+				}
+				real = append(real, l)
+				if l, err = runLoad(ctx, bareURL+p.path, n, duration); err != nil {
+					return err
+				}
+				bare = append(bare, l)
+			}
+			row := PageRow{Page: p.name, Path: p.path, Conns: n, Real: medianLoad(real), Bare: medianLoad(bare)}
+			say("%-26s %3d conns: %7.0f req/s (bare %7.0f), p50 %v, p99 %v", p.name, n, row.Real.RPS, row.Bare.RPS, row.Real.P50, row.Real.P99)
+			r.Pages = append(r.Pages, row)
+		}
+	}
+	if r.SessionsShown, err = countWeek(ctx, db); err != nil {
+		return err
+	}
+
+	say("explaining the hot queries")
+	if err := r.explain(ctx, dbURL); err != nil {
+		return err
+	}
+	say("measuring start-up")
+	if err := r.startup(ctx, dbURL, repeats); err != nil {
+		return err
+	}
+	r.Total = time.Since(began)
+	text := r.Markdown()
+	fmt.Println()
+	fmt.Println(text)
+	return os.WriteFile(out, []byte(text), 0o644)
+}
+
+func say(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+// freshDatabase drops and creates name on the cluster and returns its URL.
+func freshDatabase(ctx context.Context, clusterURL, name string) (string, error) {
+	admin, err := database.Open(ctx, clusterURL)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	for _, q := range []string{`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`, `CREATE DATABASE ` + name} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			return "", fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	u, err := url.Parse(clusterURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// serve starts a Fiber app on a free loopback port.
+func serve(f *fiber.App) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	go f.Listener(ln)
+	return "http://" + ln.Addr().String(), func() { f.ShutdownWithTimeout(5 * time.Second) }, nil
+}
+
+// countWeek counts the sessions the public week timetable shows.
+func countWeek(ctx context.Context, db *sqlx.DB) (int, error) {
+	start := web.WeekStart(time.Now())
+	rows, err := courses.NewStore(db).Timetable(ctx, courses.TimetableFilter{
+		From: start, To: start.AddDate(0, 0, 7), Statuses: []string{courses.StatusPublished},
+	})
+	return len(rows), err
+}
+
+// explain records the plans of the store calls behind the two pages.
+func (r *Report) explain(ctx context.Context, dbURL string) error {
+	e, err := newExplainer(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer e.db.Close()
+	start := web.WeekStart(time.Now())
+	calls := []struct {
+		name string
+		f    func(db *sqlx.DB) error
+	}{
+		{"Week timetable", func(db *sqlx.DB) error {
+			_, err := courses.NewStore(db).Timetable(ctx, courses.TimetableFilter{
+				From: start, To: start.AddDate(0, 0, 7), Statuses: []string{courses.StatusPublished},
+			})
+			return err
+		}},
+		{"Catalogue, first page", func(db *sqlx.DB) error {
+			_, _, err := courses.NewStore(db).List(ctx, courses.CatalogueFilter{Statuses: []string{courses.StatusPublished}, Limit: 20})
+			return err
+		}},
+	}
+	for _, c := range calls {
+		plans, err := e.capture(c.f)
+		if err != nil {
+			return fmt.Errorf("explain %s: %w", c.name, err)
+		}
+		r.Plans = append(r.Plans, Plan{Name: c.name, Statements: len(plans), Plans: plans})
+	}
+	return nil
+}
+
+// startup builds the binary as `make build` does and times it from exec to
+// the first 200 from /readyz, on the migrated city database.
+func (r *Report) startup(ctx context.Context, dbURL string, repeats int) error {
+	dir, err := os.MkdirTemp("", "partyschool-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "partyschool")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	info, err := os.Stat(bin)
+	if err != nil {
+		return err
+	}
+	r.BinaryBytes = info.Size()
+	var times []time.Duration
+	for i := 0; i < repeats; i++ {
+		d, err := timeStartup(ctx, bin, dbURL)
+		if err != nil {
+			return err
+		}
+		times = append(times, d)
+	}
+	r.Startup = median(times)
+	return nil
+}
+
+func timeStartup(ctx context.Context, bin, dbURL string) (time.Duration, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.CommandContext(ctx, bin, "serve")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "ADDR="+addr, "LOG_LEVEL=error")
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	client := &http.Client{Timeout: time.Second}
+	for time.Since(start) < 30*time.Second {
+		res, err := client.Get("http://" + addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return time.Since(start), nil
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("the binary was not ready within 30 s")
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Report is everything one run measured.
+type Report struct {
+	Started       time.Time
+	Total         time.Duration
+	Duration      time.Duration
+	Repeats       int
+	Machine       []string
+	LoadTime      time.Duration
+	Rows          map[string]int
+	Pages         []PageRow
+	SessionsShown int
+	Plans         []Plan
+	Startup       time.Duration
+	BinaryBytes   int64
+}
+
+// PageRow is one page at one concurrency, beside its bare baseline.
+type PageRow struct {
+	Page, Path string
+	Conns      int
+	Real, Bare Load
+}
+
+// Plan is what PostgreSQL did for one store call.
+type Plan struct {
+	Name       string
+	Statements int
+	Plans      []string
+}
+
+// Goals of the issue for the pages: throughput against the bare handler,
+// and the tail latency under a crowd.
+const (
+	goalRatio  = 0.70
+	goalP99    = 20 * time.Millisecond
+	goalP99For = 64
+)
+
+// describe records the machine and the size of the dataset.
+func (r *Report) describe(ctx context.Context, db *sqlx.DB) error {
+	r.Machine = append(r.Machine,
+		fmt.Sprintf("CPU: %s, %d logical cores (GOMAXPROCS %d)", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0)),
+		"Memory: "+memTotal(),
+		"OS: "+strings.TrimSpace(commandOutput("uname", "-srm")),
+		"Go: "+runtime.Version(),
+	)
+	var version string
+	if err := db.GetContext(ctx, &version, `SELECT version()`); err != nil {
+		return err
+	}
+	r.Machine = append(r.Machine, "PostgreSQL: "+strings.SplitN(version, ",", 2)[0]+
+		" (private cluster of scripts/devdb: shared_buffers 128MB, fsync on, same machine)")
+	r.Rows = map[string]int{}
+	for _, table := range []string{"communities", "venues", "lecturers", "users", "courses", "course_sessions"} {
+		var n int
+		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM `+table); err != nil {
+			return err
+		}
+		r.Rows[table] = n
+	}
+	return nil
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			var kb int
+			fmt.Sscan(strings.TrimSpace(v), &kb)
+			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "unknown"
+}
+
+func commandOutput(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "unknown"
+	}
+	return string(out)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
+
+func verdict(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// Markdown renders the report as bench/RESULTS.md.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("# make bench — results")
+	w("")
+	w("Run %s, %s in all. Every figure is the median of %d runs of %s each; the bare", r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Total.Round(time.Second), r.Repeats, r.Duration)
+	w("baseline is measured in the same run, interleaved with the real page. The load")
+	w("generator, the app and PostgreSQL share the machine.")
+	w("")
+	w("## Machine")
+	w("")
+	for _, m := range r.Machine {
+		w("- %s", m)
+	}
+	w("")
+	w("## Dataset")
+	w("")
+	w("Loaded in %s: %d communities, %d venues, %d lecturers, %d users (trainees, lecturers, a coordinator), %d courses, %d sessions.",
+		r.LoadTime.Round(100*time.Millisecond), r.Rows["communities"], r.Rows["venues"], r.Rows["lecturers"], r.Rows["users"], r.Rows["courses"], r.Rows["course_sessions"])
+	w("The public week timetable of the current week shows %d sessions.", r.SessionsShown)
+	w("Enrolments, attendance marks and certificates arrive with their features; their measurements will be added then.")
+	w("")
+	w("## Pages against the bare handler")
+	w("")
+	w("The bare handler is a Fiber app without middleware that runs the same store call (the same SQL) and writes the rows through a one-line template. Goal: at least %.0f%% of its throughput, and p99 ≤ %v at %d connections.", goalRatio*100, goalP99, goalP99For)
+	w("")
+	w("| page | conns | req/s | bare req/s | ratio | p50 ms | p99 ms | bare p50 ms | bare p99 ms | errors | goal met |")
+	w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+	for _, p := range r.Pages {
+		ratio := p.Real.RPS / p.Bare.RPS
+		ok := ratio >= goalRatio
+		if p.Conns == goalP99For {
+			ok = ok && p.Real.P99 <= goalP99
+		}
+		w("| %s `%s` | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %d | %s |", p.Page, p.Path, p.Conns, p.Real.RPS, p.Bare.RPS, ratio,
+			ms(p.Real.P50), ms(p.Real.P99), ms(p.Bare.P50), ms(p.Bare.P99), p.Real.Errors+p.Bare.Errors, verdict(ok))
+	}
+	w("")
+	w("Each connection waits for its answer before it asks again, so at %d connections a request's latency is mostly its wait in line: about %d ÷ throughput. A p99 of %v there needs some %.0f req/s from cores that the load generator, the app and PostgreSQL share; what changed between runs is in bench/NOTES.md.",
+		goalP99For, goalP99For, goalP99, float64(goalP99For)/goalP99.Seconds())
+	w("")
+	w("## Start-up")
+	w("")
+	w("| measure | value |")
+	w("| --- | ---: |")
+	w("| exec to the first `/readyz` 200, migrated city database (median of %d) | %s ms |", r.Repeats, ms(r.Startup))
+	w("| binary size (`-trimpath -ldflags '-s -w'`, as `make build`) | %.1f MiB |", float64(r.BinaryBytes)/(1<<20))
+	w("")
+	w("## Query plans at this size")
+	w("")
+	w("Captured with auto_explain (ANALYZE, BUFFERS) on the store's own statements.")
+	for _, p := range r.Plans {
+		w("")
+		w("### %s — %d SQL statements", p.Name, p.Statements)
+		for _, plan := range p.Plans {
+			w("")
+			w("```")
+			w("%s", planSummary(plan, 30))
+			w("```")
+		}
+	}
+	return b.String()
+}
