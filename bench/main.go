@@ -161,6 +161,10 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 	if err := r.explain(ctx, dbURL); err != nil {
 		return err
 	}
+	say("running the Go benchmarks")
+	if r.GoBench, err = runGoBenchmarks(ctx, repeats); err != nil {
+		return err
+	}
 	say("measuring start-up")
 	if err := r.startup(ctx, dbURL, repeats); err != nil {
 		return err

@@ -24,6 +24,7 @@ type Report struct {
 	Pages         []PageRow
 	SessionsShown int
 	Plans         []Plan
+	GoBench       []GoBench
 	Startup       time.Duration
 	BinaryBytes   int64
 }
@@ -161,6 +162,20 @@ func (r *Report) Markdown() string {
 	w("")
 	w("Each connection waits for its answer before it asks again, so at %d connections a request's latency is mostly its wait in line: about %d ÷ throughput. A p99 of %v there needs some %.0f req/s from cores that the load generator, the app and PostgreSQL share; what changed between runs is in bench/NOTES.md.",
 		goalP99For, goalP99For, goalP99, float64(goalP99For)/goalP99.Seconds())
+	w("")
+	w("## Go benchmarks")
+	w("")
+	w("`go test -bench` of the hot code paths, median of %d runs; a `…Template` benchmark is the html/template baseline of the writer above it.", r.Repeats)
+	w("")
+	w("| benchmark | µs/op | KiB/op | allocs/op | against the baseline |")
+	w("| --- | ---: | ---: | ---: | ---: |")
+	for i, g := range r.GoBench {
+		vs := ""
+		if i+1 < len(r.GoBench) && strings.HasSuffix(r.GoBench[i+1].Name, "Template") {
+			vs = fmt.Sprintf("%.1f× faster", r.GoBench[i+1].NsPerOp/g.NsPerOp)
+		}
+		w("| %s | %.1f | %.0f | %.0f | %s |", g.Name, g.NsPerOp/1000, g.BytesPerOp/1024, g.AllocsPerOp, vs)
+	}
 	w("")
 	w("## Start-up")
 	w("")

@@ -1,6 +1,9 @@
 package courses
 
 import (
+	"html/template"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,5 +37,46 @@ func TestSlotsHTMLEscapesEverything(t *testing.T) {
 	s.CourseStatus = StatusPublished
 	if got := string(slotsHTML("en", "week", []Session{s})); strings.Contains(got, "badge") || strings.Contains(got, "view=list") {
 		t.Errorf("a published session in the week view: %s", got)
+	}
+}
+
+// weekOfSessions is a city's week: 700 sessions.
+func weekOfSessions() []Session {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, web.Shanghai)
+	out := make([]Session, 700)
+	for i := range out {
+		out[i] = Session{
+			CourseID: int64(i), CourseTitle: "城市社区治理专题培训 第12期", CourseStatus: StatusPublished, Category: CategoryPolicy,
+			LecturerID: int64(i % 300), LecturerName: "讲师" + strconv.Itoa(i), VenueID: int64(i % 100),
+			VenueName: "党群服务中心 12 号教室", VenueCommunity: "第12社区", Topic: "第3讲",
+			StartsAt: at.Add(time.Duration(i) * time.Minute), EndsAt: at.Add(time.Duration(i)*time.Minute + 2*time.Hour),
+		}
+	}
+	return out
+}
+
+// BenchmarkSlotsHTML writes a week of sessions with the escaping writer.
+func BenchmarkSlotsHTML(b *testing.B) {
+	sessions := weekOfSessions()
+	b.ReportAllocs()
+	for b.Loop() {
+		slotsHTML("zh-CN", "week", sessions)
+	}
+}
+
+// slotsTemplate is the same markup in html/template: the baseline the
+// writer replaced.
+var slotsTemplate = template.Must(template.New("slots").Funcs(template.FuncMap{
+	"clock": func(t time.Time) string { return t.In(web.Shanghai).Format(web.ClockLayout) },
+}).Parse(`{{range .}}<li class="slot cat-{{.Category}}"><p class="slot-time">{{clock .StartsAt}}–{{clock .EndsAt}}{{if ne .CourseStatus "published"}} <span class="badge badge-off">{{.CourseStatus}}</span>{{end}}</p><p class="slot-title"><a href="/courses/{{.CourseID}}">{{.CourseTitle}}</a>{{with .Topic}}<span class="slot-topic">{{.}}</span>{{end}}</p><p class="slot-meta"><a class="nowrap" href="/timetable?lecturer={{.LecturerID}}">{{.LecturerName}}</a> · <a class="phrase" href="/timetable?venue={{.VenueID}}">{{with .VenueCommunity}}{{.}} {{end}}{{.VenueName}}</a></p></li>{{end}}`))
+
+// BenchmarkSlotsTemplate writes the same week through html/template.
+func BenchmarkSlotsTemplate(b *testing.B) {
+	sessions := weekOfSessions()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := slotsTemplate.Execute(io.Discard, sessions); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
