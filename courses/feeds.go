@@ -15,10 +15,13 @@ import (
 	"partyschool/web"
 )
 
-// Feeds cover the sessions of published courses from two months back to a
-// year ahead: enough for a phone's calendar, bounded for the server.
+// Feeds cover the sessions of published courses from two weeks back to a
+// year ahead, the soonest feedLimit of them: enough for a phone's
+// calendar, bounded for the server. The past window is short so that a
+// busy team's or venue's history never crowds out what is ahead.
 const (
-	feedPast   = 60 * 24 * time.Hour
+	feedPast   = 14 * 24 * time.Hour
+	feedLimit  = 2000
 	feedFuture = 366 * 24 * time.Hour
 	feedAlarm  = time.Hour
 )
@@ -56,8 +59,8 @@ func (h *Handler) LecturerFeed(c *fiber.Ctx) error {
 		return err
 	}
 	l, err := h.Lecturers.Get(c.UserContext(), id)
-	if errors.Is(err, lecturers.ErrNotFound) {
-		return web.NotFound()
+	if errors.Is(err, lecturers.ErrNotFound) || err == nil && !l.Active {
+		return web.NotFound() // an inactive lecturer is off the public roster
 	}
 	if err != nil {
 		return err
@@ -90,6 +93,13 @@ func (h *Handler) VenueFeed(c *fiber.Ctx) error {
 	return h.writeFeed(c, strings.TrimSpace(v.CommunityName+" "+v.Name), TimetableFilter{VenueID: id})
 }
 
+// revision numbers a session's state for SEQUENCE: the seconds from the
+// start of 2026 to its last change (of the session, its course or its
+// lecturer), so every change raises it.
+func revision(updated time.Time) int {
+	return max(1, int(updated.Sub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Seconds()))
+}
+
 // writeFeed answers with the iCalendar of the sessions f chooses among
 // published courses. Each session's UID is its id at the school's host, so
 // a calendar app updates an event when the session moves.
@@ -97,7 +107,7 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 	now := time.Now()
 	f.From, f.To = now.Add(-feedPast), now.Add(feedFuture)
 	f.Statuses = []string{StatusPublished}
-	f.Limit = 2000
+	f.Limit = feedLimit
 	sessions, err := h.Store.Timetable(c.UserContext(), f)
 	if err != nil {
 		return err
@@ -124,6 +134,7 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 			Description: web.T(c, "feed.description", s.LecturerName, web.T(c, "team."+s.LecturerTeam), s.CourseCode),
 			URL:         h.feedPath(courseURL(s.CourseID)),
 			Updated:     s.UpdatedAt,
+			Sequence:    revision(s.UpdatedAt),
 			Alarm:       feedAlarm,
 		})
 	}

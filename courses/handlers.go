@@ -155,17 +155,28 @@ var doneNotices = map[string]string{
 }
 
 // course loads the course named by :id, as the viewer may see it: a
-// course that is not public answers 404 unless the viewer is staff.
+// course that is not public answers 404 unless the viewer is staff or
+// teaches one of its sessions.
 func (h *Handler) course(c *fiber.Ctx) (*Course, error) {
 	id, err := web.PathID(c)
 	if err != nil {
 		return nil, err
 	}
-	course, err := h.Store.Get(c.UserContext(), id)
-	if errors.Is(err, ErrNotFound) || err == nil && !course.Public() && !isStaff(c) {
+	ctx := c.UserContext()
+	course, err := h.Store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
 		return nil, web.NotFound()
 	}
-	return course, err
+	if err != nil || course.Public() || isStaff(c) {
+		return course, err
+	}
+	if v := web.ViewerOf(c); v.Is(web.RoleLecturer) {
+		teaches, err := h.Store.Teaches(ctx, course.ID, v.ID)
+		if err != nil || teaches {
+			return course, err
+		}
+	}
+	return nil, web.NotFound()
 }
 
 // courseForm is what the course form shows.
@@ -209,10 +220,12 @@ func (h *Handler) renderForm(c *fiber.Ctx, status int, id int64, f Form, errs we
 
 func courseFormFrom(c *fiber.Ctx) Form {
 	return Form{
-		Code:          web.FormValue(c, "code"),
-		Title:         web.FormValue(c, "title"),
-		Category:      web.FormValue(c, "category"),
-		Description:   web.FormValue(c, "description"),
+		Code:     web.FormValue(c, "code"),
+		Title:    web.FormValue(c, "title"),
+		Category: web.FormValue(c, "category"),
+		// Up to 4,000 characters of up to 4 bytes each: a longer text is
+		// refused with a message by Parse, never cut short here.
+		Description:   web.Clean(c.FormValue("description"), 16000),
 		Community:     web.FormValue(c, "community"),
 		Capacity:      web.FormValue(c, "capacity"),
 		StartsOn:      web.FormValue(c, "starts_on"),

@@ -319,7 +319,7 @@ func TestCalendarFeeds(t *testing.T) {
 	var free int64
 	env.DB.Get(&free, `SELECT id FROM venues WHERE NOT EXISTS (SELECT 1 FROM course_sessions s WHERE s.venue_id = venues.id) LIMIT 1`)
 	var freeLecturer int64
-	env.DB.Get(&freeLecturer, `SELECT id FROM lecturers WHERE NOT EXISTS (SELECT 1 FROM course_sessions s WHERE s.lecturer_id = lecturers.id) LIMIT 1`)
+	env.DB.Get(&freeLecturer, `SELECT id FROM lecturers WHERE active AND NOT EXISTS (SELECT 1 FROM course_sessions s WHERE s.lecturer_id = lecturers.id) LIMIT 1`)
 	if free == 0 || freeLecturer == 0 {
 		env.DB.Get(&free, `INSERT INTO venues (name) VALUES ('测试教室') RETURNING id`)
 		env.DB.Get(&freeLecturer, `INSERT INTO lecturers (name, team) VALUES ('测试讲师', 'senior') RETURNING id`)
@@ -387,5 +387,74 @@ func TestCalendarFeeds(t *testing.T) {
 		if res := anon.Get(path); res.Status != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, res.Status)
 		}
+	}
+}
+
+// TestReviewFindings pins the fixes of the first code review.
+func TestReviewFindings(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	anon := env.Client()
+
+	// A long description is kept whole, not cut at 4,000 bytes.
+	long := strings.Repeat("社区治理", 500) // 2,000 characters, 6,000 bytes
+	form := url.Values{"code": {"LONG-01"}, "title": {"长介绍"}, "category": {"policy"}, "capacity": {"10"},
+		"starts_on": {"2026-12-01"}, "ends_on": {"2026-12-02"}, "enrol_opens": {"2026-11-01T09:00"},
+		"enrol_closes": {"2026-11-30T18:00"}, "credit_hours": {"2"}, "description": {long}}
+	if res := coord.Post("/courses", form); res.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d", res.Status)
+	}
+	if env.Count(`SELECT count(*) FROM courses WHERE code = 'LONG-01' AND char_length(description) = 2000`) != 1 {
+		t.Error("the description was cut")
+	}
+	form.Set("code", "LONG-02")
+	form.Set("description", strings.Repeat("社", 4001))
+	if res := coord.Post("/courses", form); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a description over 4,000 characters: %d", res.Status)
+	}
+
+	// Sessions of an archived course stay.
+	var archived, session int64
+	env.DB.Get(&archived, `SELECT id FROM courses WHERE status = 'archived' LIMIT 1`)
+	env.DB.Get(&session, `SELECT id FROM course_sessions WHERE course_id = $1 LIMIT 1`, archived)
+	if res := coord.Post("/sessions/"+itoa(session)+"/delete", nil); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("deleting a session of an archived course: %d", res.Status)
+	}
+	if env.Count(`SELECT count(*) FROM course_sessions WHERE id = $1`, session) != 1 {
+		t.Error("a session of an archived course was deleted")
+	}
+
+	// An inactive lecturer is off the public timetable and feeds.
+	var inactive int64
+	env.DB.Get(&inactive, `SELECT id FROM lecturers WHERE NOT active LIMIT 1`)
+	for _, path := range []string{"/timetable?lecturer=" + itoa(inactive), "/calendar/lecturers/" + itoa(inactive) + ".ics"} {
+		if res := anon.Get(path); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s for the public: %d, want 404", path, res.Status)
+		}
+	}
+	if res := coord.Get("/timetable?lecturer=" + itoa(inactive)); res.Status != http.StatusOK {
+		t.Errorf("a coordinator on an inactive lecturer's timetable: %d", res.Status)
+	}
+
+	// A lecturer sees the draft course they teach; another lecturer does not.
+	var draft int64
+	env.DB.Get(&draft, `SELECT id FROM courses WHERE status = 'draft' AND EXISTS (SELECT 1 FROM course_sessions s WHERE s.course_id = courses.id) ORDER BY id LIMIT 1`)
+	var teacher string
+	env.DB.Get(&teacher, `SELECT u.username FROM course_sessions s JOIN lecturers l ON l.id = s.lecturer_id
+		JOIN users u ON u.id = l.user_id WHERE s.course_id = $1 LIMIT 1`, draft)
+	if teacher == "" {
+		var lecturer int64
+		env.DB.Get(&lecturer, `SELECT l.id FROM lecturers l JOIN users u ON u.id = l.user_id WHERE u.username = 'lecturer'`)
+		env.DB.MustExec(`UPDATE course_sessions SET lecturer_id = $1 WHERE id = (SELECT min(id) FROM course_sessions WHERE course_id = $2)`, lecturer, draft)
+		teacher = "lecturer"
+	}
+	mine := env.Client()
+	mine.Login(teacher, seed.DemoPassword)
+	if res := mine.Get("/courses/" + itoa(draft)); res.Status != http.StatusOK {
+		t.Errorf("a lecturer on the draft course they teach: %d", res.Status)
+	}
+	other, _ := env.LoginAs("lecturer", "otherlecturer")
+	if res := other.Get("/courses/" + itoa(draft)); res.Status != http.StatusNotFound {
+		t.Errorf("another lecturer on a draft course: %d", res.Status)
 	}
 }

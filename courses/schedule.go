@@ -87,6 +87,10 @@ func (h *Handler) bookingResult(c *fiber.Ctx, course *Course, sessionID int64, f
 		return false, nil
 	case errors.Is(err, ErrNotFound):
 		return true, web.NotFound()
+	case errors.Is(err, ErrConflict) && len(conflicts) == 0:
+		// The database refused a clash with a booking made at the same
+		// moment, which is gone again by the time we look.
+		return true, h.renderSessionForm(c, fiber.StatusUnprocessableEntity, course, sessionID, form, web.FieldErrors{"date": "sessions.conflicts.race"}, nil)
 	case errors.Is(err, ErrConflict):
 		return true, h.renderSessionForm(c, fiber.StatusUnprocessableEntity, course, sessionID, form, web.FieldErrors{}, conflicts)
 	case errors.Is(err, ErrUnknownLecturer):
@@ -110,6 +114,9 @@ func (h *Handler) DeleteSession(c *fiber.Ctx) error {
 	err = h.Store.DeleteSession(c.UserContext(), s.ID)
 	if errors.Is(err, ErrSessionHasRecord) {
 		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "sessions.delete.used")
+	}
+	if errors.Is(err, ErrArchived) {
+		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "courses.archived")
 	}
 	if errors.Is(err, ErrNotFound) {
 		return web.NotFound()

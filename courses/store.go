@@ -202,7 +202,8 @@ const sessionSelect = `
 	       s.lecturer_id, l.name AS lecturer_name, l.team AS lecturer_team,
 	       s.venue_id, v.name AS venue_name, v.address AS venue_address,
 	       coalesce(vc.name, '') AS venue_community,
-	       s.starts_at, s.ends_at, s.topic, s.updated_at
+	       s.starts_at, s.ends_at, s.topic,
+	       greatest(s.updated_at, c.updated_at, l.updated_at) AS updated_at
 	FROM course_sessions s
 	JOIN courses c ON c.id = s.course_id
 	JOIN lecturers l ON l.id = s.lecturer_id
@@ -430,19 +431,48 @@ func (s *Store) conflicts(ctx context.Context, q sqlx.QueryerContext, courseID, 
 }
 
 // DeleteSession removes a session. One that later records refer to
-// (attendance, say) is kept: ErrSessionHasRecord.
+// (attendance, say) is kept: ErrSessionHasRecord; so is every session of
+// an archived course: ErrArchived.
 func (s *Store) DeleteSession(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM course_sessions WHERE id = $1`, id)
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	var status string
+	err = tx.GetContext(ctx, &status, `
+		SELECT c.status FROM courses c JOIN course_sessions s ON s.course_id = c.id
+		WHERE s.id = $1 FOR SHARE OF c`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("lock course of session %d: %w", id, err)
+	}
+	if status == StatusArchived {
+		return ErrArchived
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM course_sessions WHERE id = $1`, id)
 	if database.IsViolation(err, database.ForeignKeyViolation) {
 		return ErrSessionHasRecord
 	}
 	if err != nil {
 		return fmt.Errorf("delete session %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+	return tx.Commit()
+}
+
+// Teaches reports whether the account is the lecturer of one of the
+// course's sessions.
+func (s *Store) Teaches(ctx context.Context, courseID, userID int64) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `
+		SELECT EXISTS (SELECT 1 FROM course_sessions s JOIN lecturers l ON l.id = s.lecturer_id
+		               WHERE s.course_id = $1 AND l.user_id = $2)`, courseID, userID)
+	if err != nil {
+		return false, fmt.Errorf("does user %d teach course %d: %w", userID, courseID, err)
 	}
-	return nil
+	return ok, nil
 }
 
 // Upcoming lists a lecturer's sessions that have not ended (the roster's

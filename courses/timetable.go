@@ -17,6 +17,10 @@ import (
 // listWeeks is how many weeks the list view and "my teaching" cover.
 const listWeeks = 4
 
+// maxShown bounds the sessions one timetable page lists; a page that
+// reaches it says so and asks for a narrower filter.
+const maxShown = 5000
+
 // timetableQuery is the timetable's choice of sessions, as the URL holds it.
 type timetableQuery struct {
 	Lecturer  int64
@@ -85,6 +89,7 @@ type timetablePage struct {
 	Start, End  time.Time // the days shown: [Start, End)
 	Days        []timetableDay
 	Count       int
+	Truncated   bool   // more sessions than maxShown: the page shows the first
 	Subject     string // whose timetable: a lecturer, a venue, a team or a course
 	FeedURL     string
 	PrevLink    string
@@ -170,8 +175,8 @@ func (h *Handler) subject(c *fiber.Ctx, q timetableQuery) (name, feed string, er
 		return course.Title, h.feedURL("courses", q.Course), nil
 	case q.Lecturer != 0:
 		l, err := h.Lecturers.Get(ctx, q.Lecturer)
-		if errors.Is(err, lecturers.ErrNotFound) {
-			return "", "", web.NotFound()
+		if errors.Is(err, lecturers.ErrNotFound) || err == nil && !l.Active && !isStaff(c) {
+			return "", "", web.NotFound() // an inactive lecturer is off the public roster
 		}
 		if err != nil {
 			return "", "", err
@@ -205,11 +210,13 @@ func (h *Handler) fillDays(c *fiber.Ctx, d *timetablePage, f TimetableFilter) er
 	}
 	d.End = d.Start.AddDate(0, 0, days)
 	f.From, f.To = d.Start, d.End
+	f.Limit = maxShown
 	sessions, err := h.Store.Timetable(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
 	d.Count = len(sessions)
+	d.Truncated = len(sessions) == maxShown
 	today := web.Day(time.Now())
 	byDay := map[time.Time][]Session{}
 	for _, s := range sessions {

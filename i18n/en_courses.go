@@ -106,6 +106,8 @@ var enCourses = map[string]string{
 	"sessions.conflicts":         "%d clashes: none of the sessions was saved.",
 	"sessions.conflicts.heading": "These times cannot be booked",
 	"timetable.print":            "Print",
+	"timetable.truncated":        "Too many sessions in this period: only the first %d are listed. Filter by community, category or team.",
+	"sessions.conflicts.race":    "Someone booked this time a moment ago; reload and try again.",
 	"timetable.title":            "Timetable",
 	"timetable.of":               "Timetable of %s",
 	"timetable.mine":             "My teaching",

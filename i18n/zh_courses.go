@@ -106,6 +106,8 @@ var zhCourses = map[string]string{
 	"sessions.conflicts":         "有 %d 个时间冲突，所有课次均未保存。",
 	"sessions.conflicts.heading": "以下时间无法安排",
 	"timetable.print":            "打印课表",
+	"timetable.truncated":        "这段时间的课次太多，只列出了前 %d 次，请按社区、类别或讲师队伍筛选。",
+	"sessions.conflicts.race":    "刚才有人在同一时间安排了课次，请刷新后重试。",
 	"timetable.title":            "课表",
 	"timetable.of":               "%s的课表",
 	"timetable.mine":             "我的授课",

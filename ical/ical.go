@@ -23,6 +23,7 @@ type Event struct {
 	Description string        // may be empty: then no DESCRIPTION line
 	URL         string        // absolute; may be empty: then no URL line
 	Updated     time.Time     // LAST-MODIFIED when non-zero
+	Sequence    int           // SEQUENCE when > 0: higher for each revision, so clients apply changes
 	Cancelled   bool          // STATUS:CANCELLED, else STATUS:CONFIRMED
 	Alarm       time.Duration // > 0: a display alarm this long before Start
 }
@@ -118,6 +119,9 @@ func (b *builder) event(e *Event, stamp time.Time) error {
 	}
 	if link != "" {
 		b.line("URL", link)
+	}
+	if e.Sequence > 0 {
+		b.line("SEQUENCE", strconv.Itoa(e.Sequence))
 	}
 	if !e.Updated.IsZero() {
 		b.line("LAST-MODIFIED", e.Updated.UTC().Format(utcLayout))

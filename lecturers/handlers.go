@@ -27,15 +27,16 @@ type Handler struct {
 
 // rosterPage is what the roster template shows.
 type rosterPage struct {
-	Lecturers []Lecturer
-	Counts    []TeamCount
-	Topics    []string
-	Teams     []string
-	Filter    Filter
-	Total     int
-	Pager     web.Pager
-	Query     string // the filter as a query string, for export links
-	Staff     bool
+	Lecturers  []Lecturer
+	Counts     []TeamCount
+	Topics     []string
+	Teams      []string
+	Filter     Filter
+	Total      int
+	Pager      web.Pager
+	ExportXLSX string // the exports of the roster as filtered
+	ExportCSV  string
+	Staff      bool
 }
 
 // isStaff reports whether the viewer keeps the roster.
@@ -51,11 +52,12 @@ func filterOf(c *fiber.Ctx) Filter {
 		Topic:  web.Clean(c.Query("topic"), 80),
 		Query:  web.Clean(c.Query("q"), 50),
 		Status: c.Query("status"),
+		Staff:  isStaff(c),
 	}
 	if !ValidTeam(f.Team) {
 		f.Team = ""
 	}
-	if f.Status != "inactive" && f.Status != "all" || !isStaff(c) {
+	if f.Status != "inactive" && f.Status != "all" || !f.Staff {
 		f.Status = "active"
 	}
 	return f
@@ -72,6 +74,15 @@ func (f Filter) values() url.Values {
 		v.Set("status", f.Status)
 	}
 	return v
+}
+
+// exportURL is the address of the roster's export as filtered.
+func exportURL(format string, f Filter) string {
+	u := "/lecturers/export." + format
+	if q := f.values().Encode(); q != "" {
+		u += "?" + q
+	}
+	return u
 }
 
 // Index shows the roster with counts per team and filters by team, topic
@@ -95,7 +106,8 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 	}
 	d := rosterPage{
 		Lecturers: list, Counts: counts, Topics: topics, Teams: Teams, Filter: f,
-		Total: total, Query: f.values().Encode(), Staff: isStaff(c),
+		Total: total, Staff: f.Staff,
+		ExportXLSX: exportURL("xlsx", f), ExportCSV: exportURL("csv", f),
 	}
 	link := func(n int) string {
 		v := f.values()

@@ -38,7 +38,8 @@ type Filter struct {
 	Team   string
 	Topic  string
 	Status string // "active" (the default), "inactive" or "all"
-	Query  string // part of the name or organisation, or a phone number
+	Query  string // part of the name or organisation, or (for staff) a phone number
+	Staff  bool   // the viewer keeps the roster: Query may find a phone number
 	Limit  int
 	Offset int
 }
@@ -49,14 +50,15 @@ const filterWhere = `
 	WHERE ($1 = '' OR l.team = $1)
 	  AND ($2 = '' OR $2 = ANY (l.topics))
 	  AND ($3 = 'all' OR l.active = ($3 = 'active'))
-	  AND ($4 = '' OR l.name ILIKE '%' || $4 || '%' OR l.organisation ILIKE '%' || $4 || '%' OR l.phone = $4)`
+	  AND ($4 = '' OR l.name ILIKE '%' || $4 || '%' OR l.organisation ILIKE '%' || $4 || '%'
+	       OR ($5 AND l.phone = $4))`
 
 func (f Filter) args() []any {
 	status := f.Status
 	if status != "inactive" && status != "all" {
 		status = "active"
 	}
-	return []any{f.Team, f.Topic, status, database.EscapeLike(f.Query)}
+	return []any{f.Team, f.Topic, status, database.EscapeLike(f.Query), f.Staff}
 }
 
 // List returns one page of the roster, by team then name, and how many
@@ -72,7 +74,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Lecturer, int, error) {
 	out := []Lecturer{}
 	err := s.db.SelectContext(ctx, &out, `SELECT `+lecturerColumns+lecturerFrom+filterWhere+`
 		ORDER BY array_position(ARRAY['expert','grassroots','senior'], l.team), l.name, l.id
-		LIMIT $5 OFFSET $6`, append(f.args(), f.Limit, f.Offset)...)
+		LIMIT $6 OFFSET $7`, append(f.args(), f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list lecturers: %w", err)
 	}

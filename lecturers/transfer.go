@@ -237,8 +237,8 @@ func (s *Store) SaveBatch(ctx context.Context, userID int64, filename string, ro
 	if err != nil {
 		return 0, fmt.Errorf("save import batch: %w", err)
 	}
-	// Batches nobody confirmed are of no use after a day.
-	_, err = s.db.ExecContext(ctx, `DELETE FROM import_batches WHERE created_at < now() - interval '1 day'`)
+	// A batch holds phone numbers: keep none longer than its hour of use.
+	_, err = s.db.ExecContext(ctx, `DELETE FROM import_batches WHERE created_at < now() - interval '1 hour'`)
 	return id, err
 }
 
@@ -250,8 +250,8 @@ func (e ErrImportChanged) Error() string {
 	return fmt.Sprintf("%d rows now duplicate the roster", e.Duplicates)
 }
 
-// ImportBatch writes every valid row of the user's own unused batch (at
-// most an hour old) in one transaction and returns how many it wrote. If
+// ImportBatch writes every valid row of the user's own batch (at most an
+// hour old), then deletes the batch, in one transaction and returns how many it wrote. If
 // the roster changed since the preview so that a row is now a duplicate,
 // nothing is written.
 func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (int, error) {
@@ -263,7 +263,7 @@ func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (int, er
 	var data []byte
 	err = tx.GetContext(ctx, &data, `
 		SELECT rows FROM import_batches
-		WHERE id = $1 AND created_by = $2 AND kind = 'lecturers' AND used_at IS NULL
+		WHERE id = $1 AND created_by = $2 AND kind = 'lecturers'
 		  AND created_at > now() - interval '1 hour'
 		FOR UPDATE`, batchID, userID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -307,8 +307,9 @@ func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (int, er
 	if dup > 0 {
 		return 0, ErrImportChanged{dup}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE import_batches SET used_at = now() WHERE id = $1`, batchID); err != nil {
-		return 0, fmt.Errorf("mark import batch %d used: %w", batchID, err)
+	// Done with: the rows and their phone numbers go.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM import_batches WHERE id = $1`, batchID); err != nil {
+		return 0, fmt.Errorf("delete import batch %d: %w", batchID, err)
 	}
 	return n, tx.Commit()
 }

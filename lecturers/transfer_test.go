@@ -200,3 +200,34 @@ func TestExportAndTemplate(t *testing.T) {
 		t.Errorf("export.pdf: %d", res.Status)
 	}
 }
+
+func TestRosterFiltersReachTheExportAndPhonesAreNotSearchable(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	page := coord.Get("/lecturers?team=senior&q=" + "%E5%90%B4") // q=吴
+	if !strings.Contains(page.Body, `href="/lecturers/export.xlsx?q=%E5%90%B4&amp;team=senior"`) {
+		t.Errorf("the export link lost the filter")
+	}
+	res := coord.Get("/lecturers/export.csv?q=%E5%90%B4&team=senior")
+	lines := strings.Split(strings.TrimSpace(res.Body), "\r\n")
+	if want := env.Count(`SELECT count(*) FROM lecturers WHERE team = 'senior' AND active AND name LIKE '%吴%'`); len(lines)-1 != want || want == 0 {
+		t.Errorf("the filtered export has %d rows, want %d", len(lines)-1, want)
+	}
+	// The public cannot find out whose a phone number is; staff can.
+	if body := env.Client().Get("/lecturers?q=13900001001").Body; strings.Contains(body, "李建国") && !strings.Contains(body, "没有符合条件的讲师") {
+		t.Error("the public found a lecturer by phone number")
+	}
+	if body := coord.Get("/lecturers?q=13900001001").Body; !strings.Contains(body, "李建国") {
+		t.Error("a coordinator cannot find a lecturer by phone number")
+	}
+	// An imported batch is deleted with its phone numbers.
+	res = coord.Upload("/lecturers/import", "file", "a.xlsx", rosterXLSX(t), nil)
+	batch := regexp.MustCompile(`action="/lecturers/import/(\d+)"`).FindStringSubmatch(res.Body)
+	if batch == nil {
+		t.Fatal("no confirm form")
+	}
+	coord.Post("/lecturers/import/"+batch[1], nil)
+	if env.Count(`SELECT count(*) FROM import_batches`) != 0 {
+		t.Error("the imported batch stays in the database")
+	}
+}

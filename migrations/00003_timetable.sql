@@ -81,15 +81,15 @@ CREATE INDEX course_sessions_starts_at_idx ON course_sessions (starts_at);
 CREATE INDEX course_sessions_course_idx ON course_sessions (course_id, starts_at);
 
 -- An uploaded spreadsheet between its preview and its confirmation: the
--- parsed rows wait here, so any app process can finish the import.
+-- parsed rows wait here, so any app process can finish the import. A batch
+-- is deleted when it is imported, and after an hour in any case.
 CREATE TABLE import_batches (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind       text NOT NULL CHECK (kind IN ('lecturers', 'trainees')),
     created_by bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     filename   text NOT NULL DEFAULT '' CHECK (char_length(filename) <= 200),
     rows       jsonb NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    used_at    timestamptz
+    created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX import_batches_created_at_idx ON import_batches (created_at);
 
