@@ -78,6 +78,8 @@ func (s *Server) routeTable() []Route {
 		{get, "/sessions/:id/edit", staff, co.EditSession},
 		{post, "/sessions/:id", staff, co.UpdateSession},
 		{post, "/sessions/:id/delete", staff, co.DeleteSession},
+		{post, "/sessions/:id/cancel", staff, co.CancelSession},
+		{post, "/sessions/:id/restore", staff, co.RestoreSession},
 
 		{get, "/timetable", public, co.Timetable},
 		{get, "/my/teaching", lecturersOnly, co.MyTeaching},

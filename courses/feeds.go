@@ -136,6 +136,7 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 			Updated:     s.UpdatedAt,
 			Sequence:    revision(s.UpdatedAt),
 			Alarm:       feedAlarm,
+			Cancelled:   s.Cancelled(),
 		})
 	}
 	var buf bytes.Buffer

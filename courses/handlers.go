@@ -125,7 +125,7 @@ func (h *Handler) Show(c *fiber.Ctx) error {
 	return h.renderShow(c, fiber.StatusOK, course, "")
 }
 
-func (h *Handler) renderShow(c *fiber.Ctx, status int, course *Course, alertKey string) error {
+func (h *Handler) renderShow(c *fiber.Ctx, status int, course *Course, alertKey string, args ...any) error {
 	sessions, err := h.Store.Sessions(c.UserContext(), course.ID)
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func (h *Handler) renderShow(c *fiber.Ctx, status int, course *Course, alertKey 
 		p.Notice = p.T(key)
 	}
 	if alertKey != "" {
-		p.Alert = p.T(alertKey)
+		p.Alert = p.T(alertKey, args...)
 	}
 	return web.Render(c, status, "courses/show", p)
 }
@@ -152,6 +152,8 @@ var doneNotices = map[string]string{
 	"sessions":       "sessions.added",
 	"session":        "sessions.saved",
 	"sessionDeleted": "sessions.deleted",
+	"cancelled":      "sessions.cancelled",
+	"restored":       "sessions.restored",
 }
 
 // course loads the course named by :id, as the viewer may see it: a

@@ -458,3 +458,88 @@ func TestReviewFindings(t *testing.T) {
 		t.Errorf("another lecturer on a draft course: %d", res.Status)
 	}
 }
+
+func TestCancelAndRestoreASession(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	var s struct {
+		ID       int64     `db:"id"`
+		Course   int64     `db:"course_id"`
+		Lecturer int64     `db:"lecturer_id"`
+		Venue    int64     `db:"venue_id"`
+		Starts   time.Time `db:"starts_at"`
+		Ends     time.Time `db:"ends_at"`
+	}
+	err := env.DB.Get(&s, `SELECT s.id, s.course_id, s.lecturer_id, s.venue_id, s.starts_at, s.ends_at
+		FROM course_sessions s JOIN courses c ON c.id = s.course_id
+		WHERE c.status = 'published' AND s.starts_at > now() ORDER BY s.starts_at LIMIT 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainee, _ := env.LoginAs("trainee", "tina")
+	if res := trainee.Post("/sessions/"+itoa(s.ID)+"/cancel", url.Values{"reason": {"x"}}); res.Status != http.StatusForbidden {
+		t.Errorf("a trainee cancels: %d", res.Status)
+	}
+	if res := coord.Post("/sessions/"+itoa(s.ID)+"/cancel", url.Values{"reason": {strings.Repeat("雨", 201)}}); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a 201-character reason: %d", res.Status)
+	}
+	res := coord.Post("/sessions/"+itoa(s.ID)+"/cancel", url.Values{"reason": {"暴雨预警"}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", res.Status)
+	}
+	if env.Count(`SELECT count(*) FROM course_sessions WHERE id = $1 AND cancelled_at IS NOT NULL AND cancel_reason = '暴雨预警'`, s.ID) != 1 {
+		t.Fatal("not cancelled")
+	}
+	// Still on the timetable and the course page, marked; in the feed as cancelled.
+	week := "/timetable?week=" + web.Day(s.Starts).Format(web.DateLayout)
+	if body := env.Client().Get(week).Body; !strings.Contains(body, "已停课") {
+		t.Error("the timetable does not mark the cancelled session")
+	}
+	if body := env.Client().Get("/courses/" + itoa(s.Course)).Body; !strings.Contains(body, "暴雨预警") {
+		t.Error("the course page does not give the reason")
+	}
+	cal, err := ical.Parse(strings.NewReader(env.Client().Get("/calendar/courses/" + itoa(s.Course) + ".ics").Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := "session-" + itoa(s.ID) + "@"
+	found := false
+	for _, ev := range cal.Events {
+		if strings.HasPrefix(ev.Props["UID"], uid) {
+			found = true
+			if ev.Props["STATUS"] != "CANCELLED" || ev.Props["SEQUENCE"] == "" {
+				t.Errorf("the cancelled event: STATUS %q SEQUENCE %q", ev.Props["STATUS"], ev.Props["SEQUENCE"])
+			}
+		}
+	}
+	if !found {
+		t.Error("the cancelled session left the feed")
+	}
+
+	// The lecturer and venue are free: another course books them at that time.
+	var other int64
+	env.DB.Get(&other, `INSERT INTO courses (code, title, category, capacity, starts_on, ends_on, enrol_opens, enrol_closes, credit_hours, status)
+		VALUES ('SWAP-01', '临时加课', 'exchange', 10, $1::date - 1, $1::date + 1, now() - interval '1 day', now(), 2, 'published') RETURNING id`,
+		s.Starts.In(web.Shanghai).Format(web.DateLayout))
+	start := s.Starts.In(web.Shanghai)
+	booking := url.Values{"lecturer": {itoa(s.Lecturer)}, "venue": {itoa(s.Venue)}, "date": {start.Format(web.DateLayout)},
+		"start": {start.Format("15:04")}, "end": {s.Ends.In(web.Shanghai).Format("15:04")}, "weeks": {"1"}}
+	if res := coord.Post("/courses/"+itoa(other)+"/sessions", booking); res.Status != http.StatusSeeOther {
+		t.Fatalf("booking the freed time: %d %s", res.Status, res.Body)
+	}
+	// Restoring now clashes, and says with what.
+	res = coord.Post("/sessions/"+itoa(s.ID)+"/restore", nil)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "临时加课") {
+		t.Errorf("restoring into a clash: %d", res.Status)
+	}
+	if env.Count(`SELECT count(*) FROM course_sessions WHERE id = $1 AND cancelled_at IS NOT NULL`, s.ID) != 1 {
+		t.Error("a refused restore changed the session")
+	}
+	env.DB.MustExec(`DELETE FROM course_sessions WHERE course_id = $1`, other)
+	if res := coord.Post("/sessions/"+itoa(s.ID)+"/restore", nil); res.Status != http.StatusSeeOther {
+		t.Errorf("restore: %d", res.Status)
+	}
+	if env.Count(`SELECT count(*) FROM course_sessions WHERE id = $1 AND cancelled_at IS NULL AND cancel_reason = ''`, s.ID) != 1 {
+		t.Error("not restored")
+	}
+}

@@ -3,6 +3,8 @@ package courses
 import (
 	"errors"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -125,6 +127,53 @@ func (h *Handler) DeleteSession(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(courseURL(course.ID)+"?done=sessionDeleted", fiber.StatusSeeOther)
+}
+
+// CancelSession calls a session off (停课) with an optional reason; it
+// stays on the timetable and in calendar feeds, marked as cancelled.
+func (h *Handler) CancelSession(c *fiber.Ctx) error {
+	s, course, err := h.session(c)
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(web.FormValue(c, "reason"))
+	if utf8.RuneCountInString(reason) > 200 {
+		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "sessions.reason.long")
+	}
+	err = h.Store.CancelSession(c.UserContext(), s.ID, reason)
+	if errors.Is(err, ErrArchived) {
+		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "courses.archived")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(courseURL(course.ID)+"?done=cancelled", fiber.StatusSeeOther)
+}
+
+// RestoreSession takes a cancellation back, unless the lecturer or the
+// venue was booked meanwhile: then the page names the booking in the way.
+func (h *Handler) RestoreSession(c *fiber.Ctx) error {
+	s, course, err := h.session(c)
+	if err != nil {
+		return err
+	}
+	conflicts, err := h.Store.RestoreSession(c.UserContext(), s.ID)
+	switch {
+	case errors.Is(err, ErrArchived):
+		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "courses.archived")
+	case errors.Is(err, ErrConflict) && len(conflicts) > 0 && conflicts[0].Blocker != nil:
+		b := conflicts[0].Blocker
+		p := web.NewPage(c, "")
+		when := web.DayLabel(p.Lang, b.StartsAt) + " " + b.StartsAt.In(web.Shanghai).Format(web.ClockLayout) +
+			"–" + b.EndsAt.In(web.Shanghai).Format(web.ClockLayout)
+		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "sessions.restore.conflict",
+			p.T(conflicts[0].Reason, b.LecturerName, b.VenueName)+" "+b.CourseTitle+" "+when)
+	case errors.Is(err, ErrConflict):
+		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "sessions.conflicts.race")
+	case err != nil:
+		return err
+	}
+	return c.Redirect(courseURL(course.ID)+"?done=restored", fiber.StatusSeeOther)
 }
 
 // session loads the session named by :id and its course.

@@ -11,24 +11,29 @@ import (
 
 // Session is one meeting of a course, with the names the pages show.
 type Session struct {
-	ID             int64     `db:"id"`
-	CourseID       int64     `db:"course_id"`
-	CourseCode     string    `db:"course_code"`
-	CourseTitle    string    `db:"course_title"`
-	CourseStatus   string    `db:"course_status"`
-	Category       string    `db:"category"`
-	LecturerID     int64     `db:"lecturer_id"`
-	LecturerName   string    `db:"lecturer_name"`
-	LecturerTeam   string    `db:"lecturer_team"`
-	VenueID        int64     `db:"venue_id"`
-	VenueName      string    `db:"venue_name"`
-	VenueAddress   string    `db:"venue_address"`
-	VenueCommunity string    `db:"venue_community"`
-	StartsAt       time.Time `db:"starts_at"`
-	EndsAt         time.Time `db:"ends_at"`
-	Topic          string    `db:"topic"`
-	UpdatedAt      time.Time `db:"updated_at"`
+	ID             int64      `db:"id"`
+	CourseID       int64      `db:"course_id"`
+	CourseCode     string     `db:"course_code"`
+	CourseTitle    string     `db:"course_title"`
+	CourseStatus   string     `db:"course_status"`
+	Category       string     `db:"category"`
+	LecturerID     int64      `db:"lecturer_id"`
+	LecturerName   string     `db:"lecturer_name"`
+	LecturerTeam   string     `db:"lecturer_team"`
+	VenueID        int64      `db:"venue_id"`
+	VenueName      string     `db:"venue_name"`
+	VenueAddress   string     `db:"venue_address"`
+	VenueCommunity string     `db:"venue_community"`
+	StartsAt       time.Time  `db:"starts_at"`
+	EndsAt         time.Time  `db:"ends_at"`
+	Topic          string     `db:"topic"`
+	CancelledAt    *time.Time `db:"cancelled_at"`
+	CancelReason   string     `db:"cancel_reason"`
+	UpdatedAt      time.Time  `db:"updated_at"`
 }
+
+// Cancelled reports whether the session was called off (停课).
+func (s *Session) Cancelled() bool { return s.CancelledAt != nil }
 
 // Hours is the session's length in hours.
 func (s *Session) Hours() float64 { return s.EndsAt.Sub(s.StartsAt).Hours() }

@@ -34,8 +34,15 @@ func slotsHTML(lang, view string, sessions []Session) template.HTML {
 		}
 		esc := html.EscapeString
 		start, end := s.StartsAt.In(web.Shanghai), s.EndsAt.In(web.Shanghai)
-		text(`<li class="slot cat-`, esc(s.Category), `"><p class="slot-time">`,
+		cancelled := ""
+		if s.Cancelled() {
+			cancelled = " is-cancelled"
+		}
+		text(`<li class="slot cat-`, esc(s.Category), cancelled, `"><p class="slot-time">`,
 			start.Format(web.ClockLayout), "–", end.Format(web.ClockLayout))
+		if s.Cancelled() {
+			text(` <span class="badge badge-cancel">`, esc(i18n.T(lang, "sessions.cancelled.mark")), `</span>`)
+		}
 		if s.CourseStatus != StatusPublished {
 			text(` <span class="badge badge-off">`, esc(i18n.T(lang, "courses.status."+s.CourseStatus)), `</span>`)
 		}

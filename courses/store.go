@@ -38,7 +38,7 @@ const courseColumns = `
 	coalesce(m.name, '') AS community_name, c.capacity, c.starts_on, c.ends_on,
 	c.enrol_opens, c.enrol_closes, c.credit_hours::float8 AS credit_hours, c.min_attendance,
 	c.status, c.updated_at,
-	(SELECT count(*) FROM course_sessions s WHERE s.course_id = c.id) AS sessions`
+	(SELECT count(*) FROM course_sessions s WHERE s.course_id = c.id AND s.cancelled_at IS NULL) AS sessions`
 
 const courseFrom = `
 	FROM courses c LEFT JOIN communities m ON m.id = c.community_id`
@@ -80,7 +80,7 @@ func (s *Store) List(ctx context.Context, f CatalogueFilter) ([]Listed, int, err
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT `+courseColumns+`,
 		       (SELECT min(s.starts_at) FROM course_sessions s
-		        WHERE s.course_id = c.id AND s.ends_at > now()) AS next_session`+courseFrom+catalogueWhere+`
+		        WHERE s.course_id = c.id AND s.ends_at > now() AND s.cancelled_at IS NULL) AS next_session`+courseFrom+catalogueWhere+`
 		ORDER BY c.ends_on < (now() AT TIME ZONE 'Asia/Shanghai')::date, c.starts_on, c.id
 		LIMIT $5 OFFSET $6`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
@@ -202,7 +202,7 @@ const sessionSelect = `
 	       s.lecturer_id, l.name AS lecturer_name, l.team AS lecturer_team,
 	       s.venue_id, v.name AS venue_name, v.address AS venue_address,
 	       coalesce(vc.name, '') AS venue_community,
-	       s.starts_at, s.ends_at, s.topic,
+	       s.starts_at, s.ends_at, s.topic, s.cancelled_at, s.cancel_reason,
 	       greatest(s.updated_at, c.updated_at, l.updated_at) AS updated_at
 	FROM course_sessions s
 	JOIN courses c ON c.id = s.course_id
@@ -415,7 +415,7 @@ func (s *Store) conflicts(ctx context.Context, q sqlx.QueryerContext, courseID, 
 			}
 			var blocker Session
 			err := sqlx.GetContext(ctx, q, &blocker, sessionSelect+`
-				WHERE `+check.column+` = $1 AND s.id <> $2
+				WHERE `+check.column+` = $1 AND s.id <> $2 AND s.cancelled_at IS NULL
 				  AND tstzrange(s.starts_at, s.ends_at, '[)') && tstzrange($3, $4, '[)')
 				ORDER BY s.starts_at LIMIT 1`, id, sessionID, sl.StartsAt, sl.EndsAt)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -434,6 +434,63 @@ func (s *Store) conflicts(ctx context.Context, q sqlx.QueryerContext, courseID, 
 // (attendance, say) is kept: ErrSessionHasRecord; so is every session of
 // an archived course: ErrArchived.
 func (s *Store) DeleteSession(ctx context.Context, id int64) error {
+	err := s.changeSession(ctx, id, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM course_sessions WHERE id = $1`, id)
+		if database.IsViolation(err, database.ForeignKeyViolation) {
+			return ErrSessionHasRecord
+		}
+		return err
+	})
+	if errors.Is(err, ErrSessionHasRecord) {
+		return ErrSessionHasRecord
+	}
+	return err
+}
+
+// CancelSession marks a session cancelled (停课) with a reason: it stays
+// on the timetable and in the feeds, marked, and frees its lecturer and
+// venue. Cancelling twice keeps the first time and reason.
+func (s *Store) CancelSession(ctx context.Context, id int64, reason string) error {
+	return s.changeSession(ctx, id, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			UPDATE course_sessions SET cancelled_at = now(), cancel_reason = $2, updated_at = now()
+			WHERE id = $1 AND cancelled_at IS NULL`, id, reason)
+		return err
+	})
+}
+
+// RestoreSession takes a cancellation back. If the lecturer or the venue
+// has been booked meanwhile, it stays cancelled and the booking in the way
+// is returned with ErrConflict.
+func (s *Store) RestoreSession(ctx context.Context, id int64) ([]Conflict, error) {
+	var conflicts []Conflict
+	err := s.changeSession(ctx, id, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			UPDATE course_sessions SET cancelled_at = NULL, cancel_reason = '', updated_at = now()
+			WHERE id = $1`, id)
+		if database.IsViolation(err, database.ExclusionViolation) {
+			return ErrConflict
+		}
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		sess, err := s.Session(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		slot := Slot{LecturerID: sess.LecturerID, VenueID: sess.VenueID, StartsAt: sess.StartsAt, EndsAt: sess.EndsAt}
+		conflicts, err = s.conflicts(ctx, s.db, sess.CourseID, id, []Slot{slot})
+		if err != nil {
+			return nil, err
+		}
+		return conflicts, ErrConflict
+	}
+	return nil, err
+}
+
+// changeSession runs change on a session of a course that is not archived,
+// the course locked against archiving meanwhile.
+func (s *Store) changeSession(ctx context.Context, id int64, change func(*sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -452,12 +509,11 @@ func (s *Store) DeleteSession(ctx context.Context, id int64) error {
 	if status == StatusArchived {
 		return ErrArchived
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM course_sessions WHERE id = $1`, id)
-	if database.IsViolation(err, database.ForeignKeyViolation) {
-		return ErrSessionHasRecord
-	}
-	if err != nil {
-		return fmt.Errorf("delete session %d: %w", id, err)
+	if err := change(tx); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return err
+		}
+		return fmt.Errorf("change session %d: %w", id, err)
 	}
 	return tx.Commit()
 }
@@ -490,7 +546,7 @@ func (s *Store) Upcoming(ctx context.Context, lecturerID int64, publicOnly bool,
 		JOIN courses c ON c.id = s.course_id
 		JOIN venues v ON v.id = s.venue_id
 		LEFT JOIN communities vc ON vc.id = v.community_id
-		WHERE s.lecturer_id = $1 AND s.ends_at > now() AND c.status = ANY ($2)
+		WHERE s.lecturer_id = $1 AND s.ends_at > now() AND c.status = ANY ($2) AND s.cancelled_at IS NULL
 		ORDER BY s.starts_at LIMIT $3`, lecturerID, pq.StringArray(statuses), limit)
 	if err != nil {
 		return nil, fmt.Errorf("upcoming sessions of lecturer %d: %w", lecturerID, err)
@@ -507,7 +563,7 @@ func (s *Store) HoursTaught(ctx context.Context, lecturerID int64, year int) (fl
 		SELECT coalesce(sum(extract(epoch FROM s.ends_at - s.starts_at)), 0)::float8 / 3600
 		FROM course_sessions s JOIN courses c ON c.id = s.course_id
 		WHERE s.lecturer_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3
-		  AND s.ends_at <= now() AND c.status <> 'draft'`,
+		  AND s.ends_at <= now() AND c.status <> 'draft' AND s.cancelled_at IS NULL`,
 		lecturerID, from, from.AddDate(1, 0, 0))
 	if err != nil {
 		return 0, fmt.Errorf("hours taught by lecturer %d: %w", lecturerID, err)

@@ -133,6 +133,11 @@ func TestSessionConstraintsInTheDatabase(t *testing.T) {
 	if _, err := w.db.Exec(insert, w.course, w.lecturer, w.venue, at(1, 21, 0), at(1, 22, 0)); err != nil {
 		t.Errorf("a session starting when the last one ends: %v", err)
 	}
+	// A cancelled session frees its lecturer and venue.
+	w.db.MustExec(`UPDATE course_sessions SET cancelled_at = now() WHERE starts_at = $1`, at(1, 19, 0))
+	if _, err := w.db.Exec(insert, w.course, w.lecturer, w.venue, at(1, 19, 30), at(1, 20, 30)); err != nil {
+		t.Errorf("booking over a cancelled session: %v", err)
+	}
 	// A lecturer with sessions cannot be deleted.
 	if _, err := w.db.Exec(`DELETE FROM lecturers WHERE id = $1`, w.lecturer); !database.IsViolation(err, database.ForeignKeyViolation) {
 		t.Errorf("deleting a lecturer with sessions: %v", err)

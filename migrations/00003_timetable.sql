@@ -66,6 +66,10 @@ CREATE TABLE course_sessions (
     starts_at   timestamptz NOT NULL,
     ends_at     timestamptz NOT NULL,
     topic       text NOT NULL DEFAULT '' CHECK (char_length(topic) <= 100),
+    -- A cancelled session (停课) stays on the timetable and in calendar
+    -- feeds, marked, and frees its lecturer and venue.
+    cancelled_at  timestamptz,
+    cancel_reason text NOT NULL DEFAULT '' CHECK (char_length(cancel_reason) <= 200),
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT course_sessions_time_check
@@ -73,9 +77,11 @@ CREATE TABLE course_sessions (
     -- Half-open ranges: a session ending at 21:00 does not clash with one
     -- starting at 21:00 in the same room.
     CONSTRAINT course_sessions_lecturer_overlap
-        EXCLUDE USING gist (lecturer_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&),
+        EXCLUDE USING gist (lecturer_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&)
+        WHERE (cancelled_at IS NULL),
     CONSTRAINT course_sessions_venue_overlap
         EXCLUDE USING gist (venue_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&)
+        WHERE (cancelled_at IS NULL)
 );
 CREATE INDEX course_sessions_starts_at_idx ON course_sessions (starts_at);
 CREATE INDEX course_sessions_course_idx ON course_sessions (course_id, starts_at);
