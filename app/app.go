@@ -110,6 +110,12 @@ func newEngine(base *url.URL) (*html.Engine, error) {
 	engine.AddFunc("clock", func(t time.Time) string { return t.In(web.Shanghai).Format(web.ClockLayout) })
 	engine.AddFunc("date", func(t time.Time) string { return t.In(web.Shanghai).Format(web.DateLayout) })
 	engine.AddFunc("day", web.DayLabel)
+	engine.AddFunc("deref", func(n *int) int {
+		if n == nil {
+			return 0
+		}
+		return *n
+	})
 	// webcal turns a feed's address (a path, or the absolute address) into
 	// the webcal: link that makes a phone subscribe to the calendar rather
 	// than import it once. The host comes from BASE_URL, never from a

@@ -543,3 +543,18 @@ func TestCancelAndRestoreASession(t *testing.T) {
 		t.Error("not restored")
 	}
 }
+
+func TestSmallVenueWarnsTheCoordinator(t *testing.T) {
+	env := apptest.NewDemo(t)
+	var course, venue int64
+	env.DB.Get(&course, `SELECT id FROM courses WHERE status = 'published' ORDER BY id LIMIT 1`)
+	env.DB.Get(&venue, `SELECT venue_id FROM course_sessions WHERE course_id = $1 LIMIT 1`, course)
+	env.DB.MustExec(`UPDATE venues SET seats = 5 WHERE id = $1`, venue)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	if body := coord.Get("/courses/" + itoa(course)).Body; !strings.Contains(body, "这个场地只有 5 个座位") {
+		t.Error("no warning about a venue smaller than the course")
+	}
+	if body := env.Client().Get("/courses/" + itoa(course)).Body; strings.Contains(body, "个座位") {
+		t.Error("the public sees the staff warning")
+	}
+}

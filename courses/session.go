@@ -23,6 +23,7 @@ type Session struct {
 	VenueID        int64      `db:"venue_id"`
 	VenueName      string     `db:"venue_name"`
 	VenueAddress   string     `db:"venue_address"`
+	VenueSeats     *int       `db:"venue_seats"`
 	VenueCommunity string     `db:"venue_community"`
 	StartsAt       time.Time  `db:"starts_at"`
 	EndsAt         time.Time  `db:"ends_at"`
@@ -30,6 +31,12 @@ type Session struct {
 	CancelledAt    *time.Time `db:"cancelled_at"`
 	CancelReason   string     `db:"cancel_reason"`
 	UpdatedAt      time.Time  `db:"updated_at"`
+}
+
+// TooSmallFor reports whether the venue has fewer seats than capacity
+// (a venue whose seats are not recorded is never too small).
+func (s *Session) TooSmallFor(capacity int) bool {
+	return s.VenueSeats != nil && *s.VenueSeats < capacity
 }
 
 // Cancelled reports whether the session was called off (停课).

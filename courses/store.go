@@ -200,7 +200,7 @@ const sessionSelect = `
 	SELECT s.id, s.course_id, c.code AS course_code, c.title AS course_title,
 	       c.status AS course_status, c.category,
 	       s.lecturer_id, l.name AS lecturer_name, l.team AS lecturer_team,
-	       s.venue_id, v.name AS venue_name, v.address AS venue_address,
+	       s.venue_id, v.name AS venue_name, v.address AS venue_address, v.seats AS venue_seats,
 	       coalesce(vc.name, '') AS venue_community,
 	       s.starts_at, s.ends_at, s.topic, s.cancelled_at, s.cancel_reason,
 	       greatest(s.updated_at, c.updated_at, l.updated_at) AS updated_at
