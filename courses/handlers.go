@@ -188,9 +188,23 @@ type courseForm struct {
 	Communities []places.Community
 }
 
-// New shows an empty course form with the usual defaults.
+// New shows an empty course form with the usual defaults, or, with
+// ?from=ID, a copy of that course to run again (a new term, say): every
+// detail but the code, which must be new; sessions are booked afresh.
 func (h *Handler) New(c *fiber.Ctx) error {
-	return h.renderForm(c, fiber.StatusOK, 0, Form{MinAttendance: "80", Category: c.Query("category")}, nil)
+	form := Form{MinAttendance: "80", Category: c.Query("category")}
+	if from, err := strconv.ParseInt(c.Query("from"), 10, 64); err == nil && from > 0 {
+		course, err := h.Store.Get(c.UserContext(), from)
+		if errors.Is(err, ErrNotFound) {
+			return web.NotFound()
+		}
+		if err != nil {
+			return err
+		}
+		form = FormOf(course)
+		form.Code = ""
+	}
+	return h.renderForm(c, fiber.StatusOK, 0, form, nil)
 }
 
 // Edit shows a course's form.

@@ -558,3 +558,16 @@ func TestSmallVenueWarnsTheCoordinator(t *testing.T) {
 		t.Error("the public sees the staff warning")
 	}
 }
+
+func TestCopyACourse(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	id, title := courseID(t, env, "published")
+	res := coord.Get("/courses/new?from=" + itoa(id))
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `value="`+title+`"`) || !strings.Contains(res.Body, `id="code" name="code" type="text" value=""`) {
+		t.Errorf("the copy form: %d, want the title and an empty code", res.Status)
+	}
+	if res := coord.Get("/courses/new?from=999999"); res.Status != http.StatusNotFound {
+		t.Errorf("copying a missing course: %d", res.Status)
+	}
+}

@@ -6,6 +6,7 @@ var enCourses = map[string]string{
 	"nav.teaching":                "My teaching",
 	"courses.title":               "Courses",
 	"courses.new":                 "New course",
+	"courses.copy":                "Copy as a new course",
 	"courses.edit":                "Edit course",
 	"courses.search":              "Course title or code",
 	"courses.count":               "%d courses",

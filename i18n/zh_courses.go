@@ -6,6 +6,7 @@ var zhCourses = map[string]string{
 	"nav.teaching":                "我的授课",
 	"courses.title":               "课程",
 	"courses.new":                 "新建课程",
+	"courses.copy":                "复制为新课程",
 	"courses.edit":                "编辑课程",
 	"courses.search":              "课程名称或编号",
 	"courses.count":               "共 %d 门课程",
