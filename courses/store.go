@@ -131,16 +131,8 @@ func (s *Store) Update(ctx context.Context, id int64, f Fields) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	var status string
-	err = tx.GetContext(ctx, &status, `SELECT status FROM courses WHERE id = $1 FOR UPDATE`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("lock course %d: %w", id, err)
-	}
-	if status == StatusArchived {
-		return ErrArchived
+	if err := lockOpenCourse(ctx, tx, `SELECT status FROM courses WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return err
 	}
 	var outside int
 	err = tx.GetContext(ctx, &outside, `
@@ -166,6 +158,24 @@ func (s *Store) Update(ctx context.Context, id int64, f Fields) error {
 		return courseWriteError(err)
 	}
 	return tx.Commit()
+}
+
+// lockOpenCourse runs query, which locks one course row and returns its
+// status, and refuses a missing (ErrNotFound) or archived (ErrArchived)
+// course: archived is final.
+func lockOpenCourse(ctx context.Context, tx *sqlx.Tx, query string, id int64) error {
+	var status string
+	err := tx.GetContext(ctx, &status, query, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("lock the course (%d): %w", id, err)
+	}
+	if status == StatusArchived {
+		return ErrArchived
+	}
+	return nil
 }
 
 func courseWriteError(err error) error {
@@ -320,16 +330,8 @@ func (s *Store) tryBook(ctx context.Context, courseID, sessionID int64, slots []
 	}
 	defer tx.Rollback()
 	// The course row is shared-locked so its dates cannot change under us.
-	var status string
-	err = tx.GetContext(ctx, &status, `SELECT status FROM courses WHERE id = $1 FOR SHARE`, courseID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("lock course %d: %w", courseID, err)
-	}
-	if status == StatusArchived {
-		return nil, ErrArchived
+	if err := lockOpenCourse(ctx, tx, `SELECT status FROM courses WHERE id = $1 FOR SHARE`, courseID); err != nil {
+		return nil, err
 	}
 	if err := checkPeople(ctx, tx, sessionID, slots[0]); err != nil {
 		return nil, err
@@ -496,18 +498,10 @@ func (s *Store) changeSession(ctx context.Context, id int64, change func(*sqlx.T
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	var status string
-	err = tx.GetContext(ctx, &status, `
+	if err := lockOpenCourse(ctx, tx, `
 		SELECT c.status FROM courses c JOIN course_sessions s ON s.course_id = c.id
-		WHERE s.id = $1 FOR SHARE OF c`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("lock course of session %d: %w", id, err)
-	}
-	if status == StatusArchived {
-		return ErrArchived
+		WHERE s.id = $1 FOR SHARE OF c`, id); err != nil {
+		return err
 	}
 	if err := change(tx); err != nil {
 		if errors.Is(err, ErrConflict) {
