@@ -87,6 +87,7 @@ var enCourses = map[string]string{
 	"sessions.reason.placeholder": "Reason (optional)",
 	"sessions.reason.long":        "The reason may have at most 200 characters.",
 	"sessions.seats.warning":      "Note: this venue has %d seats, fewer than the course's %d places.",
+	"sessions.cancel.confirm":     "Cancel this session",
 	"sessions.title":              "Sessions",
 	"sessions.none":               "No sessions scheduled yet.",
 	"sessions.new":                "Schedule sessions",

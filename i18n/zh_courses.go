@@ -87,6 +87,7 @@ var zhCourses = map[string]string{
 	"sessions.reason.placeholder": "停课原因（选填）",
 	"sessions.reason.long":        "停课原因不能超过 200 个字。",
 	"sessions.seats.warning":      "注意：这个场地只有 %d 个座位，少于课程名额 %d 人。",
+	"sessions.cancel.confirm":     "确认停课",
 	"sessions.title":              "课次",
 	"sessions.none":               "还没有安排课次。",
 	"sessions.new":                "安排课次",
