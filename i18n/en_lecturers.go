@@ -81,6 +81,7 @@ var enLecturers = map[string]string{
 	"lecturers.problem.duplicate": "duplicates an existing lecturer",
 	"lecturers.problem.repeated":  "repeats an earlier row of the file",
 	"lecturers.problem.toolong":   "a field is too long",
+	"lecturers.export.full":       "Export with whole phone numbers (to contact them)",
 	"lecturers.export.xlsx":       "Export Excel",
 	"lecturers.export.csv":        "Export CSV",
 	"calendar.subscribe":          "Subscribe to calendar",

@@ -81,6 +81,7 @@ var zhLecturers = map[string]string{
 	"lecturers.problem.duplicate": "与已有讲师重复",
 	"lecturers.problem.repeated":  "与文件中前面的行重复",
 	"lecturers.problem.toolong":   "有内容超过长度限制",
+	"lecturers.export.full":       "导出含完整手机号（用于联系讲师）",
 	"lecturers.export.xlsx":       "导出 Excel",
 	"lecturers.export.csv":        "导出 CSV",
 	"calendar.subscribe":          "订阅日历",

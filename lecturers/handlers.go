@@ -36,6 +36,7 @@ type rosterPage struct {
 	Pager      web.Pager
 	ExportXLSX string // the exports of the roster as filtered
 	ExportCSV  string
+	ExportFull string // the .xlsx with whole phone numbers
 	Staff      bool
 }
 
@@ -76,10 +77,15 @@ func (f Filter) values() url.Values {
 	return v
 }
 
-// exportURL is the address of the roster's export as filtered.
-func exportURL(format string, f Filter) string {
+// exportURL is the address of the roster's export as filtered, with
+// whole phone numbers or masked ones.
+func exportURL(format string, f Filter, fullPhones bool) string {
+	v := f.values()
+	if fullPhones {
+		v.Set("phones", "full")
+	}
 	u := "/lecturers/export." + format
-	if q := f.values().Encode(); q != "" {
+	if q := v.Encode(); q != "" {
 		u += "?" + q
 	}
 	return u
@@ -107,7 +113,8 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 	d := rosterPage{
 		Lecturers: list, Counts: counts, Topics: topics, Teams: Teams, Filter: f,
 		Total: total, Staff: f.Staff,
-		ExportXLSX: exportURL("xlsx", f), ExportCSV: exportURL("csv", f),
+		ExportXLSX: exportURL("xlsx", f, false), ExportCSV: exportURL("csv", f, false),
+		ExportFull: exportURL("xlsx", f, true),
 	}
 	link := func(n int) string {
 		v := f.values()

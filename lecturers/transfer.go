@@ -316,7 +316,9 @@ func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (int, er
 
 // ExportRows returns the lecturers f chooses as spreadsheet rows: the
 // template's columns plus status, so an export can be edited and imported.
-func (s *Store) ExportRows(ctx context.Context, f Filter) ([]string, [][]string, error) {
+// Phone numbers are masked unless fullPhones: most uses of a roster need
+// no full number (SECURITY.md 23).
+func (s *Store) ExportRows(ctx context.Context, f Filter, fullPhones bool) ([]string, [][]string, error) {
 	f.Limit, f.Offset = 10000, 0
 	list, _, err := s.List(ctx, f)
 	if err != nil {
@@ -325,8 +327,8 @@ func (s *Store) ExportRows(ctx context.Context, f Filter) ([]string, [][]string,
 	header := append(Header(), "状态")
 	out := make([][]string, 0, len(list))
 	for _, l := range list {
-		phone := ""
-		if l.Phone != nil {
+		phone := l.PhoneMasked()
+		if fullPhones && l.Phone != nil {
 			phone = *l.Phone
 		}
 		status := "在册"

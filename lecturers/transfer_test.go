@@ -173,9 +173,20 @@ func TestExportAndTemplate(t *testing.T) {
 	if len(table.Rows) != want || want == 0 {
 		t.Errorf("export has %d rows, want the %d active senior lecturers", len(table.Rows), want)
 	}
+	masked := regexp.MustCompile(`^1\d{2}\*{4}\d{4}$`)
 	for _, r := range table.Rows {
-		if r.Cells[1] != "夕阳红讲师" || len(r.Cells[5]) != 11 {
-			t.Errorf("row %v: not a senior lecturer with a full phone", r.Cells)
+		if r.Cells[1] != "夕阳红讲师" || !masked.MatchString(r.Cells[5]) {
+			t.Errorf("row %v: not a senior lecturer with a masked phone", r.Cells)
+		}
+	}
+	// Whole numbers only when asked for.
+	full, err := sheets.Read("x.xlsx", strings.NewReader(coord.Get("/lecturers/export.xlsx?team=senior&phones=full").Body))
+	if err != nil || len(full.Rows) != want {
+		t.Fatalf("full export: %v", err)
+	}
+	for _, r := range full.Rows {
+		if !regexp.MustCompile(`^1\d{10}$`).MatchString(r.Cells[5]) {
+			t.Errorf("row %v: no whole phone number", r.Cells)
 		}
 	}
 	csv := coord.Get("/lecturers/export.csv?status=all")
