@@ -33,6 +33,7 @@ import (
 	"partyschool/app"
 	"partyschool/courses"
 	"partyschool/database"
+	"partyschool/lecturers"
 	"partyschool/web"
 )
 
@@ -239,6 +240,31 @@ func (r *Report) explain(ctx context.Context, dbURL string) error {
 		}},
 		{"Catalogue, first page", func(db *sqlx.DB) error {
 			_, _, err := courses.NewStore(db).List(ctx, courses.CatalogueFilter{Statuses: []string{courses.StatusPublished}, Limit: 20})
+			return err
+		}},
+		{"A lecturer's four weeks (my teaching)", func(db *sqlx.DB) error {
+			_, err := courses.NewStore(db).Timetable(ctx, courses.TimetableFilter{
+				From: start, To: start.AddDate(0, 0, 28), LecturerID: 7,
+				Statuses: []string{courses.StatusDraft, courses.StatusPublished, courses.StatusClosed},
+			})
+			return err
+		}},
+		{"A venue's week", func(db *sqlx.DB) error {
+			_, err := courses.NewStore(db).Timetable(ctx, courses.TimetableFilter{
+				From: start, To: start.AddDate(0, 0, 7), VenueID: 7, Statuses: []string{courses.StatusPublished},
+			})
+			return err
+		}},
+		{"A lecturer's page: upcoming sessions and hours taught", func(db *sqlx.DB) error {
+			store := courses.NewStore(db)
+			if _, err := store.Upcoming(ctx, 7, true, 20); err != nil {
+				return err
+			}
+			_, err := store.HoursTaught(ctx, 7, time.Now().Year())
+			return err
+		}},
+		{"The roster, first page", func(db *sqlx.DB) error {
+			_, _, err := lecturers.NewStore(db).List(ctx, lecturers.Filter{Limit: 30})
 			return err
 		}},
 	}
