@@ -37,7 +37,7 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 		"/timetable", "/timetable?view=list", "/timetable?lecturer=" + lecturer, "/timetable?venue=" + venue,
 		"/timetable?team=senior", "/timetable?course=" + course, "/my/teaching",
 		"/lecturers", "/lecturers?status=all", "/lecturers/" + lecturer, "/lecturers/new", "/lecturers/" + lecturer + "/edit",
-		"/lecturers/import", "/venues", "/venues/new", "/venues/" + venue + "/edit", "/users", "/admin/settings",
+		"/lecturers/import", "/venues", "/venues/new", "/communities", "/venues/" + venue + "/edit", "/users", "/admin/settings",
 	}
 	tables := []string{"users", "sessions", "lecturers", "courses", "course_sessions", "venues", "communities", "import_batches", "school_settings"}
 	counts := func() map[string]int {

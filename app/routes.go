@@ -103,6 +103,11 @@ func (s *Server) routeTable() []Route {
 		{post, "/lecturers/:id/activate", staff, lc.Activate},
 		{post, "/lecturers/:id/delete", staff, lc.Delete},
 
+		{get, "/communities", staff, pl.Communities},
+		{post, "/communities", staff, pl.CreateCommunity},
+		{post, "/communities/:id", staff, pl.UpdateCommunity},
+		{post, "/communities/:id/delete", staff, pl.DeleteCommunity},
+
 		{get, "/venues", staff, pl.Venues},
 		{get, "/venues/new", staff, pl.NewVenue},
 		{post, "/venues", staff, pl.CreateVenue},
