@@ -7,7 +7,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin/partyschool
 
-.PHONY: run build test bench lint fmt db-stop clean
+.PHONY: run build test bench fuzz lint fmt db-stop clean
 
 ## build: compile the binary into bin/
 build:
@@ -37,6 +37,16 @@ test:
 bench:
 	@BENCH_DATABASE_URL=$$(scripts/devdb start bench); export BENCH_DATABASE_URL; \
 	go run ./bench
+
+## fuzz: run every fuzz target for FUZZTIME (default 20s); crashers land in testdata/fuzz
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$(go list ./...); do \
+		for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$target"; \
+			go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 ## lint: gofmt and go vet
 lint:
