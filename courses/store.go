@@ -315,7 +315,7 @@ func (s *Store) UpdateSession(ctx context.Context, sessionID int64, slot Slot) (
 func (s *Store) book(ctx context.Context, courseID, sessionID int64, slots []Slot) ([]Conflict, error) {
 	conflicts, err := s.tryBook(ctx, courseID, sessionID, slots)
 	if database.IsViolation(err, database.ExclusionViolation) {
-		conflicts, err = s.conflicts(ctx, s.db, courseID, sessionID, slots)
+		conflicts, err = s.conflicts(ctx, s.db, courseID, sessionID, slots, false)
 		if err == nil {
 			err = ErrConflict
 		}
@@ -336,7 +336,13 @@ func (s *Store) tryBook(ctx context.Context, courseID, sessionID int64, slots []
 	if err := checkPeople(ctx, tx, sessionID, slots[0]); err != nil {
 		return nil, err
 	}
-	conflicts, err := s.conflicts(ctx, tx, courseID, sessionID, slots)
+	var idle bool // editing a cancelled session, which holds no time
+	err = tx.GetContext(ctx, &idle, `
+		SELECT EXISTS (SELECT 1 FROM course_sessions WHERE id = $1 AND cancelled_at IS NOT NULL)`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("is session %d cancelled: %w", sessionID, err)
+	}
+	conflicts, err := s.conflicts(ctx, tx, courseID, sessionID, slots, idle)
 	if err != nil {
 		return nil, err
 	}
@@ -392,7 +398,10 @@ func checkPeople(ctx context.Context, tx *sqlx.Tx, sessionID int64, sl Slot) err
 
 // conflicts lists, for each slot, whether it falls outside the course's
 // dates and which session already holds its lecturer or its venue.
-func (s *Store) conflicts(ctx context.Context, q sqlx.QueryerContext, courseID, sessionID int64, slots []Slot) ([]Conflict, error) {
+//
+// A cancelled session being edited (idle true) blocks nothing and so
+// conflicts with nothing: only its dates are checked.
+func (s *Store) conflicts(ctx context.Context, q sqlx.QueryerContext, courseID, sessionID int64, slots []Slot, idle bool) ([]Conflict, error) {
 	var dates struct {
 		StartsOn time.Time `db:"starts_on"`
 		EndsOn   time.Time `db:"ends_on"`
@@ -405,6 +414,9 @@ func (s *Store) conflicts(ctx context.Context, q sqlx.QueryerContext, courseID, 
 	for _, sl := range slots {
 		if !course.Contains(sl.StartsAt) {
 			out = append(out, Conflict{Slot: sl, Reason: "courses.conflict.outside"})
+			continue
+		}
+		if idle {
 			continue
 		}
 		for _, check := range []struct{ column, reason string }{
@@ -481,7 +493,7 @@ func (s *Store) RestoreSession(ctx context.Context, id int64) ([]Conflict, error
 			return nil, err
 		}
 		slot := Slot{LecturerID: sess.LecturerID, VenueID: sess.VenueID, StartsAt: sess.StartsAt, EndsAt: sess.EndsAt}
-		conflicts, err = s.conflicts(ctx, s.db, sess.CourseID, id, []Slot{slot})
+		conflicts, err = s.conflicts(ctx, s.db, sess.CourseID, id, []Slot{slot}, false)
 		if err != nil {
 			return nil, err
 		}

@@ -351,3 +351,25 @@ func TestHoursTaught(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestEditingACancelledSessionClashesWithNothing: a cancelled session holds
+// no time, so moving it onto a busy slot is allowed; restoring it there is not.
+func TestEditingACancelledSessionClashesWithNothing(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	if _, err := w.store.AddSessions(ctx, w.course, []courses.Slot{slot(w.lecturer, w.venue, 3, 19, 21), slot(w.lecturer, w.venue, 4, 19, 21)}); err != nil {
+		t.Fatal(err)
+	}
+	var second int64
+	w.db.Get(&second, `SELECT id FROM course_sessions WHERE starts_at = $1`, at(4, 19, 0))
+	if err := w.store.CancelSession(ctx, second, "下雨"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.UpdateSession(ctx, second, slot(w.lecturer, w.venue, 3, 19, 21)); err != nil {
+		t.Errorf("moving a cancelled session onto a busy time: %v", err)
+	}
+	conflicts, err := w.store.RestoreSession(ctx, second)
+	if !errors.Is(err, courses.ErrConflict) || len(conflicts) == 0 {
+		t.Errorf("restoring onto a busy time: %v %v", conflicts, err)
+	}
+}
