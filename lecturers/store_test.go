@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"partyschool/database"
 	"partyschool/dbtest"
 	"partyschool/lecturers"
 	"partyschool/sheets"
@@ -59,5 +60,37 @@ func TestConcurrentImportsNeverDuplicate(t *testing.T) {
 	db.Get(&n, `SELECT count(*) FROM lecturers`)
 	if ok != 1 || n != 300 {
 		t.Errorf("%d imports succeeded and %d lecturers exist; want 1 and 300", ok, n)
+	}
+}
+
+func TestLecturerConstraints(t *testing.T) {
+	db := dbtest.New(t)
+	db.MustExec(`INSERT INTO lecturers (name, team, phone) VALUES ('李建国', 'expert', '13900001001')`)
+	checks := map[string]string{
+		"blank name":        `INSERT INTO lecturers (name, team) VALUES ('  ', 'expert')`,
+		"name too long":     `INSERT INTO lecturers (name, team) VALUES (repeat('名', 51), 'expert')`,
+		"unknown team":      `INSERT INTO lecturers (name, team) VALUES ('张三', 'guest')`,
+		"malformed phone":   `INSERT INTO lecturers (name, team, phone) VALUES ('张三', 'expert', '12345')`,
+		"too many topics":   `INSERT INTO lecturers (name, team, topics) VALUES ('张三', 'expert', array_fill('题'::text, ARRAY[13]))`,
+		"bio too long":      `INSERT INTO lecturers (name, team, bio) VALUES ('张三', 'expert', repeat('字', 1001))`,
+		"title too long":    `INSERT INTO lecturers (name, team, title) VALUES ('张三', 'expert', repeat('字', 61))`,
+		"organisation long": `INSERT INTO lecturers (name, team, organisation) VALUES ('张三', 'expert', repeat('字', 101))`,
+	}
+	for name, q := range checks {
+		if _, err := db.Exec(q); !database.IsViolation(err, database.CheckViolation) {
+			t.Errorf("%s: %v, want a check violation", name, err)
+		}
+	}
+	if _, err := db.Exec(`INSERT INTO lecturers (name, team, phone) VALUES ('李建国', 'senior', '13900001001')`); !database.IsViolation(err, database.UniqueViolation, "lecturers_phone_key") {
+		t.Errorf("a phone twice: %v", err)
+	}
+	var user int64
+	db.Get(&user, `INSERT INTO users (username, name, role, password_hash) VALUES ('leo', '李', 'lecturer', '$argon2id$x') RETURNING id`)
+	db.MustExec(`UPDATE lecturers SET user_id = $1`, user)
+	if _, err := db.Exec(`INSERT INTO lecturers (name, team, user_id) VALUES ('另一位', 'senior', $1)`, user); !database.IsViolation(err, database.UniqueViolation, "lecturers_user_id_key") {
+		t.Errorf("an account linked twice: %v", err)
+	}
+	if _, err := db.Exec(`INSERT INTO lecturers (name, team, community_id) VALUES ('张三', 'expert', 999999)`); !database.IsViolation(err, database.ForeignKeyViolation) {
+		t.Errorf("an unknown community: %v", err)
 	}
 }
