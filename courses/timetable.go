@@ -152,7 +152,7 @@ func (h *Handler) Timetable(c *fiber.Ctx) error {
 	}
 	d.PrevLink = link(start.AddDate(0, 0, -step), q.View)
 	d.NextLink = link(start.AddDate(0, 0, step), q.View)
-	d.TodayLink = link(time.Time{}, q.View)
+	d.TodayLink = link(time.Time{}, q.View) + "#today" // this week, scrolled to today
 	d.WeekLink, d.ListLink = link(start, "week"), link(start, "list")
 	p.Data = d
 	return web.Render(c, fiber.StatusOK, "courses/timetable", p)
@@ -262,7 +262,7 @@ func (h *Handler) MyTeaching(c *fiber.Ctx) error {
 	}
 	d.PrevLink = "/my/teaching?week=" + start.AddDate(0, 0, -7*listWeeks).Format(web.DateLayout)
 	d.NextLink = "/my/teaching?week=" + start.AddDate(0, 0, 7*listWeeks).Format(web.DateLayout)
-	d.TodayLink = "/my/teaching"
+	d.TodayLink = "/my/teaching#today"
 	p.Data = d
 	return web.Render(c, fiber.StatusOK, "courses/timetable", p)
 }
