@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"partyschool/i18n"
 	"partyschool/lecturers"
 	"partyschool/places"
 	"partyschool/web"
@@ -40,10 +41,10 @@ func visibleStatuses(c *fiber.Ctx) []string {
 
 // catalogue is what the course list shows.
 type catalogue struct {
-	Courses     []Listed
+	Cards       []card
 	Categories  []string
 	Statuses    []string
-	Communities []places.Community
+	Communities []web.Option
 	Category    string
 	Community   int64
 	Status      string
@@ -51,7 +52,53 @@ type catalogue struct {
 	Total       int
 	Pager       web.Pager
 	Staff       bool
-	Now         time.Time
+}
+
+// card is a course as the catalogue shows it. Its words are worked out
+// here, not by a dozen template calls a card: html/template's reflective
+// calls were most of the page's cost (bench/NOTES.md).
+type card struct {
+	ID        int64
+	Title     string
+	Category  string // its label
+	Status    string // its label, "" when published
+	Open      bool   // enrolment is open now
+	DatesFrom string // "2026-12-01 –"
+	DatesTo   string
+	Meta      []string // host community, credit hours, sessions
+	Next      string   // "下次上课：…", or ""
+}
+
+// cardOf words a listed course in lang at now.
+func cardOf(lang string, l *Listed, now time.Time) card {
+	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
+	c := card{
+		ID: l.ID, Title: l.Title, Category: t("category." + l.Category),
+		Open:      l.EnrolmentState(now) == "open",
+		DatesFrom: dateOf(l.StartsOn).Format(web.DateLayout) + " –",
+		DatesTo:   dateOf(l.EndsOn).Format(web.DateLayout),
+	}
+	if l.Status != StatusPublished {
+		c.Status = t("courses.status." + l.Status)
+	}
+	if l.CommunityName != "" {
+		c.Meta = append(c.Meta, l.CommunityName)
+	}
+	c.Meta = append(c.Meta, t("courses.hours.value", strconv.FormatFloat(l.CreditHours, 'f', -1, 64)),
+		t("courses.sessions.count", l.Sessions))
+	if l.NextSession != nil {
+		c.Next = t("courses.next", web.DayLabel(lang, *l.NextSession)+" "+l.NextSession.In(web.Shanghai).Format(web.ClockLayout))
+	}
+	return c
+}
+
+// communityOptions is the community filter's choices, chosen marked.
+func communityOptions(list []places.Community, chosen int64) []web.Option {
+	out := make([]web.Option, len(list))
+	for i, m := range list {
+		out[i] = web.Option{Value: strconv.FormatInt(m.ID, 10), Label: m.Name, Selected: m.ID == chosen}
+	}
+	return out
 }
 
 // Index is the catalogue: published courses by category and community;
@@ -59,7 +106,7 @@ type catalogue struct {
 func (h *Handler) Index(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	d := catalogue{
-		Categories: Categories, Statuses: Statuses, Staff: isStaff(c), Now: time.Now(),
+		Categories: Categories, Statuses: Statuses, Staff: isStaff(c),
 		Category: c.Query("category"), Query: web.Clean(c.Query("q"), 50),
 	}
 	page := web.PageNumber(c)
@@ -79,13 +126,20 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 		}
 	}
 	f.Limit, f.Offset = perPage, (page-1)*perPage
-	var err error
-	if d.Courses, d.Total, err = h.Store.List(ctx, f); err != nil {
+	listed, total, err := h.Store.List(ctx, f)
+	if err != nil {
 		return err
 	}
-	if d.Communities, err = h.Places.Communities(ctx); err != nil {
+	d.Total = total
+	lang, now := web.LangOf(c), time.Now()
+	for i := range listed {
+		d.Cards = append(d.Cards, cardOf(lang, &listed[i], now))
+	}
+	communities, err := h.Places.Communities(ctx)
+	if err != nil {
 		return err
 	}
+	d.Communities = communityOptions(communities, d.Community)
 	link := func(n int) string {
 		v := url.Values{}
 		for k, s := range map[string]string{"category": d.Category, "q": d.Query, "status": d.Status} {

@@ -99,7 +99,7 @@ type timetablePage struct {
 	ListLink    string
 	Categories  []string
 	Teams       []string
-	Communities []places.Community
+	Communities []web.Option
 	Staff       bool
 	Mine        bool // "my teaching": no filters, the lecturer's own sessions
 }
@@ -123,9 +123,11 @@ func (h *Handler) Timetable(c *fiber.Ctx) error {
 	if subject != "" {
 		p.Title = p.T("timetable.of", subject)
 	}
-	if d.Communities, err = h.Places.Communities(c.UserContext()); err != nil {
+	communities, err := h.Places.Communities(c.UserContext())
+	if err != nil {
 		return err
 	}
+	d.Communities = communityOptions(communities, q.Community)
 	if err := h.fillDays(c, &d, TimetableFilter{
 		LecturerID: q.Lecturer, VenueID: q.Venue, CourseID: q.Course, Team: q.Team,
 		Category: q.Category, CommunityID: q.Community, Statuses: visibleStatuses(c),

@@ -100,3 +100,10 @@ func NewPager(page, total, perPage int, link func(n int) string) Pager {
 	}
 	return p
 }
+
+// Option is one choice of a select, worked out by the handler.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
