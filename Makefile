@@ -41,8 +41,10 @@ bench:
 ## fuzz: run every fuzz target for FUZZTIME (default 20s); crashers land in testdata/fuzz
 FUZZTIME ?= 20s
 fuzz:
-	@for pkg in $$(go list ./...); do \
-		for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	@pkgs=$$(go list ./...); \
+	for pkg in $$pkgs; do \
+		targets=$$(go test -list '^Fuzz' $$pkg) || { echo "$$targets"; exit 1; }; \
+		for target in $$(echo "$$targets" | grep '^Fuzz' || true); do \
 			echo "fuzz $$pkg $$target"; \
 			go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \

@@ -84,8 +84,8 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// medianLoad returns the run with the median throughput, and the median of
-// each latency figure on its own.
+// medianLoad returns the median of each figure on its own (throughput,
+// p50, p99), and the errors of all runs.
 func medianLoad(runs []Load) Load {
 	pick := func(f func(Load) float64) float64 {
 		v := make([]float64, len(runs))

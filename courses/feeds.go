@@ -125,6 +125,13 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 		if s.Topic != "" {
 			summary += "：" + s.Topic
 		}
+		alarm := feedAlarm
+		if s.Cancelled() {
+			// Said in the title too, for apps that ignore STATUS, and
+			// no reminder for a session that will not take place.
+			summary = web.T(c, "feed.cancelled") + summary
+			alarm = 0
+		}
 		cal.Events = append(cal.Events, ical.Event{
 			UID:         "session-" + strconv.FormatInt(s.ID, 10) + "@" + host,
 			Start:       s.StartsAt,
@@ -135,7 +142,7 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 			URL:         h.feedPath(courseURL(s.CourseID)),
 			Updated:     s.UpdatedAt,
 			Sequence:    revision(s.UpdatedAt),
-			Alarm:       feedAlarm,
+			Alarm:       alarm,
 			Cancelled:   s.Cancelled(),
 		})
 	}

@@ -170,7 +170,8 @@ type coursePage struct {
 }
 
 // Show is a course's page with its sessions. A course that is not
-// published answers 404 to everyone but coordinators.
+// published answers 404 to everyone but coordinators and its lecturers.
+// Why a session was cancelled is for staff: the reason may be personal.
 func (h *Handler) Show(c *fiber.Ctx) error {
 	course, err := h.course(c)
 	if err != nil {

@@ -141,6 +141,9 @@ func (h *Handler) CancelSession(c *fiber.Ctx) error {
 		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "sessions.reason.long")
 	}
 	err = h.Store.CancelSession(c.UserContext(), s.ID, reason)
+	if errors.Is(err, ErrNotFound) { // deleted meanwhile
+		return web.NotFound()
+	}
 	if errors.Is(err, ErrArchived) {
 		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "courses.archived")
 	}
@@ -159,6 +162,8 @@ func (h *Handler) RestoreSession(c *fiber.Ctx) error {
 	}
 	conflicts, err := h.Store.RestoreSession(c.UserContext(), s.ID)
 	switch {
+	case errors.Is(err, ErrNotFound): // deleted meanwhile
+		return web.NotFound()
 	case errors.Is(err, ErrArchived):
 		return h.renderShow(c, fiber.StatusUnprocessableEntity, course, "courses.archived")
 	case errors.Is(err, ErrConflict) && len(conflicts) > 0 && conflicts[0].Blocker != nil:

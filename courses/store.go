@@ -481,7 +481,7 @@ func (s *Store) RestoreSession(ctx context.Context, id int64) ([]Conflict, error
 	err := s.changeSession(ctx, id, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			UPDATE course_sessions SET cancelled_at = NULL, cancel_reason = '', updated_at = now()
-			WHERE id = $1`, id)
+			WHERE id = $1 AND cancelled_at IS NOT NULL`, id) // a live session stays as it is
 		if database.IsViolation(err, database.ExclusionViolation) {
 			return ErrConflict
 		}

@@ -138,6 +138,7 @@ var enCourses = map[string]string{
 	"timetable.free":              "No sessions",
 	"timetable.everyone":          "Whole timetable",
 	"calendar.hint":               "Subscribe in your phone's calendar to be reminded an hour before each session. Feed address:",
+	"feed.cancelled":              "[Cancelled] ",
 	"feed.description":            "Lecturer: %s (%s)\nCourse code: %s",
 }
 

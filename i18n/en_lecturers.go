@@ -51,7 +51,7 @@ var enLecturers = map[string]string{
 	"lecturers.timetable":         "Timetable",
 	"lecturers.import":            "Import",
 	"lecturers.import.title":      "Import lecturers",
-	"lecturers.import.intro":      "Upload an Excel (.xlsx) or CSV file with a header row. You see a preview first; nothing is written until you confirm.",
+	"lecturers.import.intro":      "Upload an Excel (.xlsx) or CSV file with a header row. You see a preview first; nothing is written until you confirm. A roster exported with whole phone numbers can be edited and imported again.",
 	"lecturers.import.template":   "Download the template",
 	"lecturers.import.file":       "File",
 	"lecturers.import.preview":    "Preview",

@@ -138,6 +138,7 @@ var zhCourses = map[string]string{
 	"timetable.free":              "无课",
 	"timetable.everyone":          "查看全部课表",
 	"calendar.hint":               "在手机日历中添加订阅，课前一小时会提醒。订阅地址：",
+	"feed.cancelled":              "【停课】",
 	"feed.description":            "讲师：%s（%s）\n课程编号：%s",
 }
 

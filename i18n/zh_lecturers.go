@@ -51,7 +51,7 @@ var zhLecturers = map[string]string{
 	"lecturers.timetable":         "查看课表",
 	"lecturers.import":            "导入名单",
 	"lecturers.import.title":      "导入讲师名单",
-	"lecturers.import.intro":      "上传 Excel（.xlsx）或 CSV 文件。第一行是表头；先预览，确认后才写入。",
+	"lecturers.import.intro":      "上传 Excel（.xlsx）或 CSV 文件。第一行是表头；先预览，确认后才写入。用“导出含完整手机号”导出的名单可以修改后再导入。",
 	"lecturers.import.template":   "下载模板",
 	"lecturers.import.file":       "选择文件",
 	"lecturers.import.preview":    "预览",

@@ -314,8 +314,9 @@ func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (int, er
 	return n, tx.Commit()
 }
 
-// ExportRows returns the lecturers f chooses as spreadsheet rows: the
-// template's columns plus status, so an export can be edited and imported.
+// ExportRows returns the lecturers f chooses as spreadsheet rows in the
+// template's columns plus status; with whole phone numbers an export can
+// be edited and imported again (a masked number is refused on import).
 // Phone numbers are masked unless fullPhones: most uses of a roster need
 // no full number (SECURITY.md 23).
 func (s *Store) ExportRows(ctx context.Context, f Filter, fullPhones bool) ([]string, [][]string, error) {
