@@ -35,7 +35,7 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 		"/courses", "/courses?status=draft", "/courses/" + course, "/courses/" + draft, "/courses/new",
 		"/courses/" + course + "/edit", "/courses/" + course + "/sessions/new", "/sessions/" + session + "/edit",
 		"/timetable", "/timetable?view=list", "/timetable?lecturer=" + lecturer, "/timetable?venue=" + venue,
-		"/timetable?team=senior", "/timetable?course=" + course, "/my/teaching",
+		"/timetable?team=senior", "/timetable?course=" + course, "/my/teaching", "/my/profile",
 		"/lecturers", "/lecturers?status=all", "/lecturers/" + lecturer, "/lecturers/new", "/lecturers/" + lecturer + "/edit",
 		"/lecturers/import", "/venues", "/venues/new", "/communities", "/venues/" + venue + "/edit", "/users", "/admin/settings",
 	}

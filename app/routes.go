@@ -83,6 +83,8 @@ func (s *Server) routeTable() []Route {
 
 		{get, "/timetable", public, co.Timetable},
 		{get, "/my/teaching", lecturersOnly, co.MyTeaching},
+		{get, "/my/profile", lecturersOnly, lc.EditProfile},
+		{post, "/my/profile", lecturersOnly, lc.UpdateProfile},
 		{get, "/calendar/courses/:id.ics", public, co.CourseFeed},
 		{get, "/calendar/lecturers/:id.ics", public, co.LecturerFeed},
 		{get, "/calendar/teams/:team.ics", public, co.TeamFeed},

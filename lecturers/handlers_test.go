@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"partyschool/app/apptest"
+	"partyschool/seed"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -181,5 +182,44 @@ func TestOnlyCoordinatorsChangeTheRoster(t *testing.T) {
 	}
 	if env.Count(`SELECT count(*) FROM lecturers WHERE id = $1 AND active AND name = $2`, someone.ID, someone.Name) != 1 {
 		t.Error("a refused request changed the lecturer")
+	}
+}
+
+func TestLecturersKeepTheirOwnProfile(t *testing.T) {
+	env := apptest.NewDemo(t)
+	me := env.Client()
+	me.Login("lecturer", seed.DemoPassword)
+	mine := lecturer(t, env, "user_id = (SELECT id FROM users WHERE username = 'lecturer')")
+	if res := me.Get("/my/profile"); res.Status != http.StatusOK || !strings.Contains(res.Body, mine.Name) {
+		t.Fatalf("profile page: %d", res.Status)
+	}
+	// Only the four profile fields are read: the team and name stay.
+	res := me.Post("/my/profile", url.Values{
+		"title": {"市委党校教授"}, "organisation": {"市委党校"}, "topics": {"党史学习、民法典"}, "bio": {"讲党史三十年。"},
+		"team": {"senior"}, "name": {"冒名"}, "phone": {"13800000000"},
+	})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", res.Status, res.Body)
+	}
+	if env.Count(`SELECT count(*) FROM lecturers WHERE id = $1 AND title = '市委党校教授' AND topics = '{党史学习,民法典}'
+		AND bio = '讲党史三十年。' AND team = 'expert' AND name = $2 AND phone = $3`, mine.ID, mine.Name, mine.Phone) != 1 {
+		t.Error("the profile was not saved as entered, or a coordinator's field changed")
+	}
+	if res := me.Post("/my/profile", url.Values{"topics": {strings.Repeat("长", 21)}}); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "不能超过 20 个字") {
+		t.Errorf("a topic too long: %d", res.Status)
+	}
+	// Someone not on the roster has nothing to edit; other roles may not come.
+	unlinked, _ := env.LoginAs("lecturer", "newcomer")
+	if res := unlinked.Get("/my/profile"); res.Status != http.StatusOK || !strings.Contains(res.Body, "还没有关联到讲师名单") {
+		t.Errorf("an unlinked lecturer's profile page: %d", res.Status)
+	}
+	if res := unlinked.Post("/my/profile", url.Values{"bio": {"x"}}); res.Status != http.StatusNotFound {
+		t.Errorf("an unlinked lecturer saves a profile: %d", res.Status)
+	}
+	for _, role := range []string{"trainee", "coordinator"} {
+		c, _ := env.LoginAs(role, "p"+role)
+		if res := c.Post("/my/profile", url.Values{"bio": {"x"}}); res.Status != http.StatusForbidden {
+			t.Errorf("%s saves a lecturer profile: %d", role, res.Status)
+		}
 	}
 }
