@@ -582,3 +582,19 @@ func TestCopyACourse(t *testing.T) {
 		t.Errorf("copying a missing course: %d", res.Status)
 	}
 }
+
+func TestSessionFormGroupsLecturersByTeam(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	id, _ := courseID(t, env, "published")
+	body := coord.Get("/courses/" + itoa(id) + "/sessions/new").Body
+	i, j, k := strings.Index(body, `<optgroup label="专家讲师">`), strings.Index(body, `<optgroup label="草根讲师">`), strings.Index(body, `<optgroup label="夕阳红讲师">`)
+	if i < 0 || j < i || k < j {
+		t.Error("the lecturers are not grouped by team, in the teams' order")
+	}
+	var inactive string
+	env.DB.Get(&inactive, `SELECT name FROM lecturers WHERE NOT active LIMIT 1`)
+	if strings.Contains(body, ">"+inactive+"</option>") {
+		t.Errorf("the inactive lecturer %s is offered", inactive)
+	}
+}

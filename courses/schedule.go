@@ -16,8 +16,8 @@ import (
 // sessionForm is what the session form shows.
 type sessionForm struct {
 	Course    *Course
-	SessionID int64 // 0 when adding
-	Lecturers []lecturers.Option
+	SessionID int64         // 0 when adding
+	Teams     []teamOptions // the lecturers to choose from, by roster
 	Venues    []places.Venue
 	Conflicts []Conflict
 	MaxRepeat int
@@ -181,6 +181,28 @@ func (h *Handler) RestoreSession(c *fiber.Ctx) error {
 	return c.Redirect(courseURL(course.ID)+"?done=restored", fiber.StatusSeeOther)
 }
 
+// teamOptions is one roster's lecturers in the session form.
+type teamOptions struct {
+	Team    string
+	Options []web.Option
+}
+
+// byTeam groups the lecturers (sorted by team) by roster, so a city's
+// hundreds of lecturers are a list one can find someone in; chosen is the
+// form's current lecturer.
+func byTeam(options []lecturers.Option, chosen string) []teamOptions {
+	var out []teamOptions
+	for _, o := range options {
+		if len(out) == 0 || out[len(out)-1].Team != o.Team {
+			out = append(out, teamOptions{Team: o.Team})
+		}
+		id := strconv.FormatInt(o.ID, 10)
+		last := &out[len(out)-1]
+		last.Options = append(last.Options, web.Option{Value: id, Label: o.Name, Selected: id == chosen})
+	}
+	return out
+}
+
 // session loads the session named by :id and its course.
 func (h *Handler) session(c *fiber.Ctx) (*Session, *Course, error) {
 	id, err := web.PathID(c)
@@ -229,7 +251,7 @@ func (h *Handler) renderSessionForm(c *fiber.Ctx, status int, course *Course, se
 	}
 	p := web.NewPage(c, title)
 	p.Form, p.Errors = form, errs
-	p.Data = sessionForm{Course: course, SessionID: sessionID, Lecturers: options, Venues: usable, Conflicts: conflicts, MaxRepeat: MaxRepeat}
+	p.Data = sessionForm{Course: course, SessionID: sessionID, Teams: byTeam(options, form.Lecturer), Venues: usable, Conflicts: conflicts, MaxRepeat: MaxRepeat}
 	switch {
 	case len(conflicts) > 0:
 		p.Alert = p.T("sessions.conflicts", len(conflicts))

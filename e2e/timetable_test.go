@@ -65,7 +65,7 @@ func newPlan(now time.Time) plan {
 		Description:    "和平里社区的平安建设专题培训：讲群防群治，也讲邻里守望。",
 		Community:      "和平里社区",
 		Lecturer:       "李建国",
-		LecturerOption: "李建国 · 专家讲师",
+		LecturerOption: "李建国", // under the 专家讲师 group
 		Venue:          "和平里社区 罐罐茶议事吧",
 		Week:           week,
 		StartsOn:       week,
