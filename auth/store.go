@@ -144,7 +144,7 @@ func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) er
 		if err != nil {
 			return fmt.Errorf("enable user %d: %w", userID, err)
 		}
-		return mustAffect(res, ErrNotFound)
+		return database.Affected(res, ErrNotFound)
 	}
 	return s.updateAndEndSessions(ctx, userID,
 		`UPDATE users SET disabled_at = coalesce(disabled_at, now()), updated_at = now() WHERE id = $1`)
@@ -172,7 +172,7 @@ func (s *Store) updateAndEndSessions(ctx context.Context, userID int64, update s
 	if err != nil {
 		return fmt.Errorf("update user %d: %w", userID, err)
 	}
-	if err := mustAffect(res, ErrNotFound); err != nil {
+	if err := database.Affected(res, ErrNotFound); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
@@ -181,16 +181,6 @@ func (s *Store) updateAndEndSessions(ctx context.Context, userID int64, update s
 	return tx.Commit()
 }
 
-func mustAffect(res sql.Result, errNone error) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return errNone
-	}
-	return nil
-}
 
 // CreateSession starts a session for a user and returns the cookie token.
 // The token is 256 random bits; only its SHA-256 is stored.

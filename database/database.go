@@ -128,3 +128,16 @@ func IsUnavailable(err error) bool {
 func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// Affected returns none when a statement changed no row (the row it meant
+// was missing), nil when it changed some.
+func Affected(res sql.Result, none error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/lib/pq"
 
+	"partyschool/database"
 	"partyschool/web"
 )
 
@@ -51,7 +52,7 @@ func (s *Store) UpdateProfile(ctx context.Context, userID int64, p Profile, topi
 	if err != nil {
 		return fmt.Errorf("update the profile of user %d: %w", userID, err)
 	}
-	return mustAffect(res)
+	return database.Affected(res, ErrNotFound)
 }
 
 // profilePage is what the profile page shows.

@@ -211,7 +211,7 @@ func (s *Store) Update(ctx context.Context, id int64, f Fields) error {
 	if err != nil {
 		return writeError(err)
 	}
-	if err := mustAffect(res); err != nil {
+	if err := database.Affected(res, ErrNotFound); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -240,7 +240,7 @@ func (s *Store) SetActive(ctx context.Context, id int64, active bool) error {
 	if err != nil {
 		return fmt.Errorf("set lecturer %d active=%t: %w", id, active, err)
 	}
-	return mustAffect(res)
+	return database.Affected(res, ErrNotFound)
 }
 
 // Delete removes a lecturer who never taught; one with sessions is kept
@@ -253,7 +253,7 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("delete lecturer %d: %w", id, err)
 	}
-	return mustAffect(res)
+	return database.Affected(res, ErrNotFound)
 }
 
 // writeError maps a refused write to the error the form explains.
@@ -267,15 +267,4 @@ func writeError(err error) error {
 		return ErrUnknownCommunity
 	}
 	return fmt.Errorf("save lecturer: %w", err)
-}
-
-func mustAffect(res sql.Result) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }

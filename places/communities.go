@@ -77,7 +77,7 @@ func (s *Store) DeleteCommunity(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("delete community %d: %w", id, err)
 	}
-	return mustAffect(res, ErrNotFound)
+	return database.Affected(res, ErrNotFound)
 }
 
 // communityForm is the add-or-rename form as typed.

@@ -248,7 +248,7 @@ func (s *Store) UpdateVenue(ctx context.Context, v Venue) error {
 	if err != nil {
 		return venueWriteError(err, fmt.Errorf("update venue %d: %w", v.ID, err))
 	}
-	return mustAffect(res, ErrNotFound)
+	return database.Affected(res, ErrNotFound)
 }
 
 // venueWriteError maps the constraint violations a venue form can cause.
@@ -269,7 +269,7 @@ func (s *Store) SetVenueActive(ctx context.Context, id int64, active bool) error
 	if err != nil {
 		return fmt.Errorf("set venue %d active=%t: %w", id, active, err)
 	}
-	return mustAffect(res, ErrNotFound)
+	return database.Affected(res, ErrNotFound)
 }
 
 // DeleteVenue removes a venue that no session uses. The foreign keys
@@ -282,16 +282,6 @@ func (s *Store) DeleteVenue(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("delete venue %d: %w", id, err)
 	}
-	return mustAffect(res, ErrNotFound)
+	return database.Affected(res, ErrNotFound)
 }
 
-func mustAffect(res sql.Result, errNone error) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return errNone
-	}
-	return nil
-}
