@@ -397,7 +397,9 @@ func checkPeople(ctx context.Context, tx *sqlx.Tx, sessionID int64, sl Slot) err
 }
 
 // conflicts lists, for each slot, whether it falls outside the course's
-// dates and which session already holds its lecturer or its venue.
+// dates and which session already holds its lecturer or its venue. One
+// query reads every live session in the way of any slot — a 26-week series
+// costs one round trip, not 52.
 //
 // A cancelled session being edited (idle true) blocks nothing and so
 // conflicts with nothing: only its dates are checked.
@@ -410,35 +412,47 @@ func (s *Store) conflicts(ctx context.Context, q sqlx.QueryerContext, courseID, 
 		return nil, fmt.Errorf("dates of course %d: %w", courseID, err)
 	}
 	course := Course{StartsOn: dates.StartsOn, EndsOn: dates.EndsOn}
+	var lecturerIDs, venueIDs []int64
+	var starts, ends []string
+	for _, sl := range slots {
+		lecturerIDs, venueIDs = append(lecturerIDs, sl.LecturerID), append(venueIDs, sl.VenueID)
+		starts = append(starts, sl.StartsAt.Format(time.RFC3339Nano))
+		ends = append(ends, sl.EndsAt.Format(time.RFC3339Nano))
+	}
+	busy := []Session{}
+	if !idle {
+		err := sqlx.SelectContext(ctx, q, &busy, sessionSelect+`
+			WHERE s.id <> $1 AND s.cancelled_at IS NULL
+			  AND (s.lecturer_id = ANY ($2) OR s.venue_id = ANY ($3))
+			  AND EXISTS (SELECT 1 FROM unnest($4::timestamptz[], $5::timestamptz[]) AS slot (starts_at, ends_at)
+			              WHERE tstzrange(s.starts_at, s.ends_at, '[)') && tstzrange(slot.starts_at, slot.ends_at, '[)'))
+			ORDER BY s.starts_at, s.id`,
+			sessionID, pq.Int64Array(lecturerIDs), pq.Int64Array(venueIDs), pq.StringArray(starts), pq.StringArray(ends))
+		if err != nil {
+			return nil, fmt.Errorf("find conflicts: %w", err)
+		}
+	}
 	var out []Conflict
 	for _, sl := range slots {
 		if !course.Contains(sl.StartsAt) {
 			out = append(out, Conflict{Slot: sl, Reason: "courses.conflict.outside"})
 			continue
 		}
-		if idle {
-			continue
-		}
-		for _, check := range []struct{ column, reason string }{
-			{"s.lecturer_id", "courses.conflict.lecturer"},
-			{"s.venue_id", "courses.conflict.venue"},
+		// The earliest session in the way, for the lecturer and for the venue.
+		for _, check := range []struct {
+			reason string
+			holds  func(*Session) bool
+		}{
+			{"courses.conflict.lecturer", func(b *Session) bool { return b.LecturerID == sl.LecturerID }},
+			{"courses.conflict.venue", func(b *Session) bool { return b.VenueID == sl.VenueID }},
 		} {
-			id := sl.LecturerID
-			if check.column == "s.venue_id" {
-				id = sl.VenueID
+			for i := range busy {
+				b := &busy[i]
+				if check.holds(b) && b.StartsAt.Before(sl.EndsAt) && sl.StartsAt.Before(b.EndsAt) {
+					out = append(out, Conflict{Slot: sl, Reason: check.reason, Blocker: b})
+					break
+				}
 			}
-			var blocker Session
-			err := sqlx.GetContext(ctx, q, &blocker, sessionSelect+`
-				WHERE `+check.column+` = $1 AND s.id <> $2 AND s.cancelled_at IS NULL
-				  AND tstzrange(s.starts_at, s.ends_at, '[)') && tstzrange($3, $4, '[)')
-				ORDER BY s.starts_at LIMIT 1`, id, sessionID, sl.StartsAt, sl.EndsAt)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			}
-			if err != nil {
-				return nil, fmt.Errorf("find conflicts: %w", err)
-			}
-			out = append(out, Conflict{Slot: sl, Reason: check.reason, Blocker: &blocker})
 		}
 	}
 	return out, nil
