@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,15 +62,6 @@ func fromStatuses(to string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Errors the store returns for the handlers to turn into messages.
@@ -207,7 +199,7 @@ func (f Form) Parse() (Fields, web.FieldErrors) {
 	case n > 80:
 		errs.Add("title", "courses.title.long")
 	}
-	if !contains(Categories, out.Category) {
+	if !slices.Contains(Categories, out.Category) {
 		errs.Add("category", "courses.category.invalid")
 	}
 	if utf8.RuneCountInString(out.Description) > 4000 {

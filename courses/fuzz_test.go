@@ -1,6 +1,7 @@
 package courses
 
 import (
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -22,7 +23,7 @@ func FuzzCourseForm(f *testing.F) {
 			t.Errorf("accepted code %q", c.Code)
 		case c.Title == "" || utf8.RuneCountInString(c.Title) > 80:
 			t.Errorf("accepted title %q", c.Title)
-		case !contains(Categories, c.Category):
+		case !slices.Contains(Categories, c.Category):
 			t.Errorf("accepted category %q", c.Category)
 		case c.Capacity < 1 || c.Capacity > 5000:
 			t.Errorf("accepted capacity %d", c.Capacity)

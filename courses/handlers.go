@@ -3,6 +3,7 @@ package courses
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -26,14 +27,9 @@ type Handler struct {
 	BaseURL   *url.URL // absolute links in feeds come from here, never from the request
 }
 
-// isStaff reports whether the viewer manages courses.
-func isStaff(c *fiber.Ctx) bool {
-	return web.ViewerOf(c).Is(web.RoleCoordinator, web.RoleAdmin)
-}
-
 // visibleStatuses are the course statuses the viewer may see.
 func visibleStatuses(c *fiber.Ctx) []string {
-	if isStaff(c) {
+	if web.IsStaff(c) {
 		return Statuses
 	}
 	return []string{StatusPublished}
@@ -106,11 +102,11 @@ func communityOptions(list []places.Community, chosen int64) []web.Option {
 func (h *Handler) Index(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	d := catalogue{
-		Categories: Categories, Statuses: Statuses, Staff: isStaff(c),
+		Categories: Categories, Statuses: Statuses, Staff: web.IsStaff(c),
 		Category: c.Query("category"), Query: web.Clean(c.Query("q"), 50),
 	}
 	page := web.PageNumber(c)
-	if !contains(Categories, d.Category) {
+	if !slices.Contains(Categories, d.Category) {
 		d.Category = ""
 	}
 	d.Community, _ = strconv.ParseInt(c.Query("community"), 10, 64)
@@ -118,7 +114,7 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 	if d.Staff {
 		d.Status = c.Query("status")
 		switch {
-		case contains(Statuses, d.Status):
+		case slices.Contains(Statuses, d.Status):
 			f.Statuses = []string{d.Status}
 		default:
 			d.Status = ""
@@ -189,7 +185,7 @@ func (h *Handler) renderShow(c *fiber.Ctx, status int, course *Course, alertKey 
 	p.Title = course.Title
 	p.Data = coursePage{
 		Course: course, Sessions: sessions, Next: NextStatuses(course.Status),
-		Staff: isStaff(c), Now: time.Now(), FeedURL: h.feedURL("courses", course.ID),
+		Staff: web.IsStaff(c), Now: time.Now(), FeedURL: h.feedURL("courses", course.ID),
 	}
 	if key := doneNotices[c.Query("done")]; key != "" {
 		p.Notice = p.T(key)
@@ -224,7 +220,7 @@ func (h *Handler) course(c *fiber.Ctx) (*Course, error) {
 	if errors.Is(err, ErrNotFound) {
 		return nil, web.NotFound()
 	}
-	if err != nil || course.Public() || isStaff(c) {
+	if err != nil || course.Public() || web.IsStaff(c) {
 		return course, err
 	}
 	if v := web.ViewerOf(c); v.Is(web.RoleLecturer) {
@@ -291,12 +287,10 @@ func (h *Handler) renderForm(c *fiber.Ctx, status int, id int64, f Form, errs we
 
 func courseFormFrom(c *fiber.Ctx) Form {
 	return Form{
-		Code:     web.FormValue(c, "code"),
-		Title:    web.FormValue(c, "title"),
-		Category: web.FormValue(c, "category"),
-		// Up to 4,000 characters of up to 4 bytes each: a longer text is
-		// refused with a message by Parse, never cut short here.
-		Description:   web.Clean(c.FormValue("description"), 16000),
+		Code:          web.FormValue(c, "code"),
+		Title:         web.FormValue(c, "title"),
+		Category:      web.FormValue(c, "category"),
+		Description:   web.FormValue(c, "description"),
 		Community:     web.FormValue(c, "community"),
 		Capacity:      web.FormValue(c, "capacity"),
 		StartsOn:      web.FormValue(c, "starts_on"),

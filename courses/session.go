@@ -42,9 +42,6 @@ func (s *Session) TooSmallFor(capacity int) bool {
 // Cancelled reports whether the session was called off (停课).
 func (s *Session) Cancelled() bool { return s.CancelledAt != nil }
 
-// Hours is the session's length in hours.
-func (s *Session) Hours() float64 { return s.EndsAt.Sub(s.StartsAt).Hours() }
-
 // Place is the venue as one line: its community, name and address.
 func (s *Session) Place() string {
 	parts := []string{}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -66,7 +67,7 @@ func timetableQueryOf(c *fiber.Ctx) timetableQuery {
 	if !lecturers.ValidTeam(q.Team) {
 		q.Team = ""
 	}
-	if !contains(Categories, q.Category) {
+	if !slices.Contains(Categories, q.Category) {
 		q.Category = ""
 	}
 	if q.View != "list" {
@@ -113,7 +114,7 @@ func (h *Handler) Timetable(c *fiber.Ctx) error {
 	if t, ok := web.ParseDate(c.Query("week")); ok {
 		start = web.WeekStart(t)
 	}
-	d := timetablePage{Query: q, Start: start, Categories: Categories, Teams: lecturers.Teams, Staff: isStaff(c)}
+	d := timetablePage{Query: q, Start: start, Categories: Categories, Teams: lecturers.Teams, Staff: web.IsStaff(c)}
 	p := web.NewPage(c, "timetable.title")
 	subject, feed, err := h.subject(c, q)
 	if err != nil {
@@ -168,7 +169,7 @@ func (h *Handler) subject(c *fiber.Ctx, q timetableQuery) (name, feed string, er
 	switch {
 	case q.Course != 0:
 		course, err := h.Store.Get(ctx, q.Course)
-		if errors.Is(err, ErrNotFound) || err == nil && !course.Public() && !isStaff(c) {
+		if errors.Is(err, ErrNotFound) || err == nil && !course.Public() && !web.IsStaff(c) {
 			return "", "", web.NotFound()
 		}
 		if err != nil {
@@ -177,7 +178,7 @@ func (h *Handler) subject(c *fiber.Ctx, q timetableQuery) (name, feed string, er
 		return course.Title, h.feedURL("courses", q.Course), nil
 	case q.Lecturer != 0:
 		l, err := h.Lecturers.Get(ctx, q.Lecturer)
-		if errors.Is(err, lecturers.ErrNotFound) || err == nil && !l.Active && !isStaff(c) {
+		if errors.Is(err, lecturers.ErrNotFound) || err == nil && !l.Active && !web.IsStaff(c) {
 			return "", "", web.NotFound() // an inactive lecturer is off the public roster
 		}
 		if err != nil {

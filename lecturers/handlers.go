@@ -40,11 +40,6 @@ type rosterPage struct {
 	Staff      bool
 }
 
-// isStaff reports whether the viewer keeps the roster.
-func isStaff(c *fiber.Ctx) bool {
-	return web.ViewerOf(c).Is(web.RoleCoordinator, web.RoleAdmin)
-}
-
 // filterOf reads the roster filter from the query string. Only staff may
 // look at inactive lecturers.
 func filterOf(c *fiber.Ctx) Filter {
@@ -53,7 +48,7 @@ func filterOf(c *fiber.Ctx) Filter {
 		Topic:  web.Clean(c.Query("topic"), 80),
 		Query:  web.Clean(c.Query("q"), 50),
 		Status: c.Query("status"),
-		Staff:  isStaff(c),
+		Staff:  web.IsStaff(c),
 	}
 	if !ValidTeam(f.Team) {
 		f.Team = ""
@@ -153,7 +148,7 @@ func (h *Handler) Show(c *fiber.Ctx) error {
 }
 
 func (h *Handler) renderShow(c *fiber.Ctx, status int, l *Lecturer, alertKey string) error {
-	staff := isStaff(c)
+	staff := web.IsStaff(c)
 	if !l.Active && !staff {
 		return web.NotFound()
 	}

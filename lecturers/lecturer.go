@@ -6,6 +6,7 @@ package lecturers
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,14 +29,7 @@ const (
 var Teams = []string{TeamExpert, TeamGrassroots, TeamSenior}
 
 // ValidTeam reports whether team names one of the rosters.
-func ValidTeam(team string) bool {
-	for _, t := range Teams {
-		if t == team {
-			return true
-		}
-	}
-	return false
-}
+func ValidTeam(team string) bool { return slices.Contains(Teams, team) }
 
 // Errors the store returns for the handlers to turn into messages.
 var (

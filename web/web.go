@@ -67,6 +67,12 @@ func ViewerOf(c *fiber.Ctx) *Viewer {
 	return v
 }
 
+// IsStaff reports whether the request's viewer runs the school's
+// training: a coordinator or an admin.
+func IsStaff(c *fiber.Ctx) bool {
+	return ViewerOf(c).Is(RoleCoordinator, RoleAdmin)
+}
+
 // SetLang records the language chosen for this request.
 func SetLang(c *fiber.Ctx, lang string) { c.Locals(localLang, lang) }
 
@@ -124,11 +130,17 @@ func MaskPhone(phone string) string {
 	return strings.Repeat("*", len(r)-2) + string(r[len(r)-2:])
 }
 
+// MaxFormValue caps a form field in bytes: the longest field any form
+// takes is 4,000 characters, and a character is at most 4 bytes, so a
+// field is never cut short here — an overlong one reaches the form's own
+// check and gets its message.
+const MaxFormValue = 16000
+
 // FormValue returns a form field as a string of its own (not a view into
 // Fiber's pooled buffer), trimmed of invalid UTF-8 and NUL bytes, which
-// PostgreSQL would refuse, and capped at 4,000 bytes.
+// PostgreSQL would refuse, and capped at MaxFormValue bytes.
 func FormValue(c *fiber.Ctx, key string) string {
-	return Clean(c.FormValue(key), 4000)
+	return Clean(c.FormValue(key), MaxFormValue)
 }
 
 // Clean returns a copy of s that is valid UTF-8 without NUL bytes and at
