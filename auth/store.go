@@ -181,7 +181,6 @@ func (s *Store) updateAndEndSessions(ctx context.Context, userID int64, update s
 	return tx.Commit()
 }
 
-
 // CreateSession starts a session for a user and returns the cookie token.
 // The token is 256 random bits; only its SHA-256 is stored.
 func (s *Store) CreateSession(ctx context.Context, userID int64) (string, time.Time, error) {

@@ -284,4 +284,3 @@ func (s *Store) DeleteVenue(ctx context.Context, id int64) error {
 	}
 	return database.Affected(res, ErrNotFound)
 }
-
