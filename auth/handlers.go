@@ -178,6 +178,10 @@ func (h *Handler) Register(c *fiber.Ctx) error {
 		errs.Add("username", "form.username.taken")
 		return h.renderRegister(c, fiber.StatusUnprocessableEntity, f, errs)
 	}
+	if errors.Is(err, ErrPhoneTaken) {
+		errs.Add("phone", "form.phone.taken")
+		return h.renderRegister(c, fiber.StatusUnprocessableEntity, f, errs)
+	}
 	if err != nil {
 		return err
 	}
@@ -185,7 +189,8 @@ func (h *Handler) Register(c *fiber.Ctx) error {
 	if err := h.startSession(c, u.ID); err != nil {
 		return err
 	}
-	return c.Redirect("/?welcome=1", fiber.StatusSeeOther)
+	// The trainee's profile (community, type) comes next.
+	return c.Redirect("/my/profile?welcome=1", fiber.StatusSeeOther)
 }
 
 // Account shows the signed-in user's own account and the password form.
@@ -206,6 +211,9 @@ func (h *Handler) renderAccount(c *fiber.Ctx, status int, errs web.FieldErrors) 
 	}
 	if c.Query("changed") == "1" {
 		p.Notice = p.T("account.password.changed")
+	}
+	if u.MustChangePassword {
+		p.Alert = p.T("account.password.first")
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return web.Render(c, status, "auth/account", p)

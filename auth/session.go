@@ -46,8 +46,24 @@ func (h *Handler) LoadViewer(c *fiber.Ctx) error {
 		return err
 	default:
 		web.SetViewer(c, u.Viewer())
+		if u.MustChangePassword && !passwordChangePaths[c.Path()] {
+			// A one-time password was shown to someone else (the
+			// coordinator who imported the account): it opens nothing
+			// but the form that replaces it.
+			if c.Method() != fiber.MethodGet {
+				return web.Fail(fiber.StatusForbidden, "account.password.first")
+			}
+			return c.Redirect("/account?first=1", fiber.StatusSeeOther)
+		}
 	}
 	return c.Next()
+}
+
+// passwordChangePaths are what an account with a one-time password may
+// use before it chooses its own.
+var passwordChangePaths = map[string]bool{
+	"/account": true, "/account/password": true, "/logout": true, "/privacy": true,
+	"/preferences/language": true, "/preferences/text-size": true,
 }
 
 // startSession signs the user in: any session the browser already had is

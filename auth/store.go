@@ -29,7 +29,7 @@ func NewStore(db *sqlx.DB) *Store {
 	return &Store{db: db, IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour}
 }
 
-const userColumns = `id, username, name, phone, role, password_hash, disabled_at, password_changed_at, created_at`
+const userColumns = `id, username, name, phone, role, password_hash, disabled_at, password_changed_at, must_change_password, created_at`
 
 // CreateUser adds an account, hashing its password.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
@@ -41,23 +41,49 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 }
 
 func (s *Store) createUserWithHash(ctx context.Context, nu NewUser, hash string) (*User, error) {
+	return CreateUserWithHash(ctx, s.db, nu, hash)
+}
+
+// CreateUserWithHash adds an account whose password is already hashed,
+// on q: the database, or a transaction of a caller that writes more rows
+// with it (a trainee import creates accounts and profiles together).
+func CreateUserWithHash(ctx context.Context, q sqlx.QueryerContext, nu NewUser, hash string) (*User, error) {
 	var phone *string
 	if nu.Phone != "" {
 		phone = &nu.Phone
 	}
 	u := &User{}
-	err := s.db.GetContext(ctx, u, `
-		INSERT INTO users (username, name, phone, role, password_hash)
-		VALUES ($1, $2, $3, $4, $5)
+	err := sqlx.GetContext(ctx, q, u, `
+		INSERT INTO users (username, name, phone, role, password_hash, must_change_password)
+		VALUES ($1, $2, $3, $4, $5, $6)
 		RETURNING `+userColumns,
-		nu.Username, nu.Name, phone, nu.Role, hash)
-	if database.IsViolation(err, database.UniqueViolation, "users_username_key") {
+		nu.Username, nu.Name, phone, nu.Role, hash, nu.OneTime)
+	switch {
+	case database.IsViolation(err, database.UniqueViolation, "users_username_key"):
 		return nil, ErrUsernameTaken
-	}
-	if err != nil {
+	case database.IsViolation(err, database.UniqueViolation, "users_phone_key"):
+		return nil, ErrPhoneTaken
+	case err != nil:
 		return nil, fmt.Errorf("create user %q: %w", nu.Username, err)
 	}
 	return u, nil
+}
+
+// UpdateContact changes an account's name and phone on q (the database or
+// a caller's transaction): a trainee's profile keeps them on the account.
+func UpdateContact(ctx context.Context, q sqlx.ExecerContext, userID int64, name, phone string) error {
+	var p *string
+	if phone != "" {
+		p = &phone
+	}
+	res, err := q.ExecContext(ctx, `UPDATE users SET name = $2, phone = $3, updated_at = now() WHERE id = $1`, userID, name, p)
+	if database.IsViolation(err, database.UniqueViolation, "users_phone_key") {
+		return ErrPhoneTaken
+	}
+	if err != nil {
+		return fmt.Errorf("update contact of user %d: %w", userID, err)
+	}
+	return database.Affected(res, ErrNotFound)
 }
 
 // UserByUsername finds an account by its (normalised) username.
@@ -157,7 +183,8 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, password string) 
 		return err
 	}
 	return s.updateAndEndSessions(ctx, userID,
-		`UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1`, hash)
+		`UPDATE users SET password_hash = $2, password_changed_at = now(), must_change_password = false,
+		                 updated_at = now() WHERE id = $1`, hash)
 }
 
 // updateAndEndSessions runs one UPDATE of a user ($1 is the id, args follow)
@@ -219,7 +246,7 @@ func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
 	}
 	err := s.db.GetContext(ctx, &row, `
 		SELECT u.id, u.username, u.name, u.phone, u.role, u.password_hash, u.disabled_at,
-		       u.password_changed_at, u.created_at, s.last_seen_at
+		       u.password_changed_at, u.must_change_password, u.created_at, s.last_seen_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1
 		  AND s.expires_at > now()

@@ -17,6 +17,7 @@ import (
 var (
 	ErrNotFound      = errors.New("user not found")
 	ErrUsernameTaken = errors.New("username taken")
+	ErrPhoneTaken    = errors.New("phone number has an account")
 	ErrNoSession     = errors.New("no valid session")
 )
 
@@ -30,12 +31,14 @@ type User struct {
 	PasswordHash      string     `db:"password_hash"`
 	DisabledAt        *time.Time `db:"disabled_at"`
 	PasswordChangedAt time.Time  `db:"password_changed_at"`
-	CreatedAt         time.Time  `db:"created_at"`
+	// MustChangePassword is set on accounts given a one-time password.
+	MustChangePassword bool      `db:"must_change_password"`
+	CreatedAt          time.Time `db:"created_at"`
 }
 
 // Viewer returns the user as the pages see them.
 func (u *User) Viewer() *web.Viewer {
-	return &web.Viewer{ID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role}
+	return &web.Viewer{ID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, MustChangePassword: u.MustChangePassword}
 }
 
 // Disabled reports whether the user may no longer sign in.
@@ -129,6 +132,9 @@ type NewUser struct {
 	Phone    string // "" for none
 	Role     string
 	Password string
+	// OneTime marks Password as an initial password to be replaced at the
+	// first sign-in.
+	OneTime bool
 }
 
 // RegisterForm is the self-registration form, kept as typed.

@@ -84,6 +84,7 @@ type Course struct {
 	CommunityID   *int64    `db:"community_id"`
 	CommunityName string    `db:"community_name"`
 	Capacity      int       `db:"capacity"`
+	Enrolled      int       `db:"enrolled"` // seats taken
 	StartsOn      time.Time `db:"starts_on"`
 	EndsOn        time.Time `db:"ends_on"`
 	EnrolOpens    time.Time `db:"enrol_opens"`
@@ -94,6 +95,12 @@ type Course struct {
 	Sessions      int       `db:"sessions"` // how many sessions it has
 	UpdatedAt     time.Time `db:"updated_at"`
 }
+
+// Full reports whether every seat is taken.
+func (c *Course) Full() bool { return c.Enrolled >= c.Capacity }
+
+// SeatsLeft is how many seats are free.
+func (c *Course) SeatsLeft() int { return max(c.Capacity-c.Enrolled, 0) }
 
 // Public reports whether anyone may see the course.
 func (c *Course) Public() bool { return c.Status == StatusPublished }

@@ -35,7 +35,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 const courseColumns = `
 	c.id, c.code, c.title, c.category, c.description, c.community_id,
-	coalesce(m.name, '') AS community_name, c.capacity, c.starts_on, c.ends_on,
+	coalesce(m.name, '') AS community_name, c.capacity, c.enrolled, c.starts_on, c.ends_on,
 	c.enrol_opens, c.enrol_closes, c.credit_hours::float8 AS credit_hours, c.min_attendance,
 	c.status, c.updated_at,
 	(SELECT count(*) FROM course_sessions s WHERE s.course_id = c.id AND s.cancelled_at IS NULL) AS sessions`

@@ -86,6 +86,8 @@ var en = map[string]string{
 	"form.phone":             "Mobile number",
 	"form.phone.required":    "Please enter your mobile number.",
 	"form.phone.invalid":     "This is not a valid mobile number: it needs 11 digits.",
+	"form.phone.taken":       "This mobile number already has an account. Please sign in; if you forgot the password, ask a training coordinator.",
+	"account.password.first": "You are using the initial password a coordinator gave you. Please choose your own password before going on.",
 	"form.username":          "Username",
 	"form.username.hint":     "3–32 characters: lower-case letters, digits, underscore, dot and hyphen.",
 	"form.username.required": "Please choose a username.",

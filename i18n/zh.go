@@ -86,6 +86,8 @@ var zh = map[string]string{
 	"form.phone":             "手机号",
 	"form.phone.required":    "请填写手机号。",
 	"form.phone.invalid":     "手机号格式不正确，请填写 11 位手机号码。",
+	"form.phone.taken":       "这个手机号已经注册过账号，请直接登录；忘记密码请联系培训管理员。",
+	"account.password.first": "您正在使用培训管理员发给您的初始密码。请先设置您自己的密码，再继续使用。",
 	"form.username":          "用户名",
 	"form.username.hint":     "3–32 个字符，可用小写字母、数字、下划线、点和连字符。",
 	"form.username.required": "请填写用户名。",

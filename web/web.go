@@ -33,6 +33,9 @@ type Viewer struct {
 	Username string
 	Name     string
 	Role     string
+	// MustChangePassword: signed in with a one-time password, which must
+	// be replaced before anything else.
+	MustChangePassword bool
 }
 
 // Is reports whether the viewer holds one of roles.

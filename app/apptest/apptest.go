@@ -6,6 +6,8 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -87,12 +89,20 @@ func (w testWriter) Write(b []byte) (int, error) {
 func (e *Env) CreateUser(role, username, name string) *auth.User {
 	e.T.Helper()
 	u, err := auth.NewStore(e.DB).CreateUser(context.Background(), auth.NewUser{
-		Username: username, Name: name, Role: role, Password: Password, Phone: "13800138000",
+		Username: username, Name: name, Role: role, Password: Password, Phone: PhoneOf(username),
 	})
 	if err != nil {
 		e.T.Fatalf("create user %s: %v", username, err)
 	}
 	return u
+}
+
+// PhoneOf is the made-up mobile number CreateUser gives username: distinct
+// usernames get distinct numbers (phones are unique), in the 138 range.
+func PhoneOf(username string) string {
+	h := fnv.New32a()
+	h.Write([]byte(username))
+	return fmt.Sprintf("138%08d", h.Sum32()%100000000)
 }
 
 // Count returns the result of a SELECT count(*) ... query.

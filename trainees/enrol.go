@@ -1,0 +1,306 @@
+package trainees
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"partyschool/courses"
+	"partyschool/database"
+)
+
+// Enrolment statuses.
+const (
+	StatusEnrolled   = "enrolled"
+	StatusWaitlisted = "waitlisted"
+	StatusWithdrawn  = "withdrawn"
+)
+
+// More errors the enrolment store returns.
+var (
+	ErrCourseNotFound = errors.New("course not found")
+	ErrArchived       = errors.New("the course is archived")
+	ErrNotOnCourse    = errors.New("the trainee is not on the course")
+	ErrNoSeat         = errors.New("no free seat")
+)
+
+// ClosedError refuses a trainee's enrolment or withdrawal outside the
+// course's window; State is courses.Course.EnrolmentState's answer.
+type ClosedError struct{ State string }
+
+func (e *ClosedError) Error() string { return "enrolment is " + e.State }
+
+// Outcome is what an enrolment did.
+type Outcome struct {
+	Status   string // enrolled or waitlisted
+	Position int    // on the waitlist
+	Already  bool   // the trainee was on the course already: nothing changed
+}
+
+// lockedCourse is the course row an enrolment holds locked.
+type lockedCourse struct {
+	courses.Course
+	Now time.Time `db:"now"`
+}
+
+// lockCourse locks the course's row until tx ends. Every change of seats
+// takes this lock first, so they queue one after another per course; the
+// seat count's CHECK is the guarantee behind it.
+func lockCourse(ctx context.Context, tx *sqlx.Tx, courseID int64) (*lockedCourse, error) {
+	var c lockedCourse
+	err := tx.GetContext(ctx, &c, `
+		SELECT id, status, capacity, enrolled, enrol_opens, enrol_closes, now() AS now
+		FROM courses WHERE id = $1 FOR UPDATE`, courseID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrCourseNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock course %d: %w", courseID, err)
+	}
+	return &c, nil
+}
+
+// Enrol puts a trainee on a course: in a seat while there is one, else on
+// the waitlist. A trainee may enrol themselves only while the course's
+// enrolment window is open; staff (by a coordinator) may add anyone to
+// any course that is not archived. Enrolling someone who is on the course
+// already changes nothing. by is who did it.
+func (s *Store) Enrol(ctx context.Context, courseID, traineeID, by int64, staff bool) (Outcome, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	out, err := enrol(ctx, tx, courseID, traineeID, by, staff)
+	if err != nil {
+		return out, err
+	}
+	return out, tx.Commit()
+}
+
+func enrol(ctx context.Context, tx *sqlx.Tx, courseID, traineeID, by int64, staff bool) (Outcome, error) {
+	c, err := lockCourse(ctx, tx, courseID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := c.mayChange(staff); err != nil {
+		return Outcome{}, err
+	}
+	if err := isTrainee(ctx, tx, traineeID); err != nil {
+		return Outcome{}, err
+	}
+	var current struct {
+		Status  string `db:"status"`
+		QueueNo int64  `db:"queue_no"`
+	}
+	err = tx.GetContext(ctx, &current, `SELECT status, queue_no FROM enrolments WHERE course_id = $1 AND trainee_id = $2`, courseID, traineeID)
+	switch {
+	case err == nil && current.Status != StatusWithdrawn:
+		pos, err := position(ctx, tx, courseID, current.Status, current.QueueNo)
+		return Outcome{Status: current.Status, Position: pos, Already: true}, err
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return Outcome{}, fmt.Errorf("enrolment of trainee %d in course %d: %w", traineeID, courseID, err)
+	}
+	// Seats freed before this (a raised capacity) go to those waiting
+	// first; only then may a newcomer take one.
+	if _, err := fillSeats(ctx, tx, c, by); err != nil {
+		return Outcome{}, err
+	}
+	status := StatusWaitlisted
+	if c.Enrolled < c.Capacity {
+		status = StatusEnrolled
+	}
+	var queueNo int64
+	err = tx.GetContext(ctx, &queueNo, `
+		INSERT INTO enrolments (course_id, trainee_id, status, enrolled_at, changed_by)
+		VALUES ($1, $2, $3, CASE WHEN $3 = 'enrolled' THEN now() END, $4)
+		ON CONFLICT (course_id, trainee_id) DO UPDATE SET
+			status = EXCLUDED.status, queue_no = nextval('enrolment_queue'),
+			enrolled_at = EXCLUDED.enrolled_at, withdrawn_at = NULL,
+			changed_by = EXCLUDED.changed_by, updated_at = now()
+		RETURNING queue_no`, courseID, traineeID, status, nullID(by))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("enrol trainee %d in course %d: %w", traineeID, courseID, err)
+	}
+	if status == StatusEnrolled {
+		c.Enrolled++
+	}
+	pos, err := position(ctx, tx, courseID, status, queueNo)
+	return Outcome{Status: status, Position: pos}, err
+}
+
+// mayChange says whether seats on the course may change now: by a
+// trainee only in the enrolment window, by staff unless it is archived.
+func (c *lockedCourse) mayChange(staff bool) error {
+	if staff {
+		if c.Status == courses.StatusArchived {
+			return ErrArchived
+		}
+		return nil
+	}
+	if state := c.EnrolmentState(c.Now); state != "open" {
+		return &ClosedError{State: state}
+	}
+	return nil
+}
+
+// isTrainee checks that the account exists and is a trainee's.
+func isTrainee(ctx context.Context, q sqlx.QueryerContext, id int64) error {
+	var role string
+	err := sqlx.GetContext(ctx, q, &role, `SELECT role FROM users WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("role of user %d: %w", id, err)
+	}
+	if role != "trainee" {
+		return ErrNotTrainee
+	}
+	return nil
+}
+
+// position is a waitlisted enrolment's place in the queue (1 for the
+// first), or 0 for any other status.
+func position(ctx context.Context, q sqlx.QueryerContext, courseID int64, status string, queueNo int64) (int, error) {
+	if status != StatusWaitlisted {
+		return 0, nil
+	}
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `
+		SELECT count(*) FROM enrolments
+		WHERE course_id = $1 AND status = 'waitlisted' AND queue_no <= $2`, courseID, queueNo)
+	if err != nil {
+		return 0, fmt.Errorf("waitlist position in course %d: %w", courseID, err)
+	}
+	return n, nil
+}
+
+// fillSeats gives the course's free seats to the first trainees on its
+// waitlist, in order, and returns whom it promoted.
+func fillSeats(ctx context.Context, tx *sqlx.Tx, c *lockedCourse, by int64) ([]int64, error) {
+	free := c.Capacity - c.Enrolled
+	if free <= 0 {
+		return nil, nil
+	}
+	promoted := []int64{}
+	err := tx.SelectContext(ctx, &promoted, `
+		UPDATE enrolments SET status = 'enrolled', enrolled_at = now(), changed_by = $3, updated_at = now()
+		WHERE id IN (SELECT id FROM enrolments
+		             WHERE course_id = $1 AND status = 'waitlisted'
+		             ORDER BY queue_no LIMIT $2)
+		RETURNING trainee_id`, c.ID, free, nullID(by))
+	if err != nil {
+		return nil, fmt.Errorf("promote the waitlist of course %d: %w", c.ID, err)
+	}
+	c.Enrolled += len(promoted)
+	return promoted, nil
+}
+
+// Withdraw takes a trainee off a course (their seat, or their place on
+// the waitlist). A seat freed goes to the first waiting trainee in the
+// same transaction; Withdraw returns whom it promoted. A trainee may
+// withdraw themselves only while enrolment is open, though leaving the
+// waitlist is always allowed; staff may remove anyone.
+func (s *Store) Withdraw(ctx context.Context, courseID, traineeID, by int64, staff bool) ([]int64, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	c, err := lockCourse(ctx, tx, courseID)
+	if err != nil {
+		return nil, err
+	}
+	var status string
+	err = tx.GetContext(ctx, &status, `SELECT status FROM enrolments WHERE course_id = $1 AND trainee_id = $2`, courseID, traineeID)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && status == StatusWithdrawn {
+		return nil, ErrNotOnCourse
+	}
+	if err != nil {
+		return nil, fmt.Errorf("enrolment of trainee %d in course %d: %w", traineeID, courseID, err)
+	}
+	if status == StatusEnrolled {
+		if err := c.mayChange(staff); err != nil {
+			return nil, err
+		}
+	} else if staff && c.Status == courses.StatusArchived {
+		return nil, ErrArchived
+	}
+	_, err = tx.ExecContext(ctx, `
+		UPDATE enrolments SET status = 'withdrawn', withdrawn_at = now(), changed_by = $3, updated_at = now()
+		WHERE course_id = $1 AND trainee_id = $2`, courseID, traineeID, nullID(by))
+	if err != nil {
+		return nil, fmt.Errorf("withdraw trainee %d from course %d: %w", traineeID, courseID, err)
+	}
+	var promoted []int64
+	if status == StatusEnrolled {
+		c.Enrolled--
+		if promoted, err = fillSeats(ctx, tx, c, by); err != nil {
+			return nil, err
+		}
+	}
+	return promoted, tx.Commit()
+}
+
+// Promote gives a free seat to one trainee on the waitlist, out of turn
+// (a coordinator's decision). Without a free seat it is ErrNoSeat.
+func (s *Store) Promote(ctx context.Context, courseID, traineeID, by int64) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	c, err := lockCourse(ctx, tx, courseID)
+	if err != nil {
+		return err
+	}
+	if c.Status == courses.StatusArchived {
+		return ErrArchived
+	}
+	if c.Enrolled >= c.Capacity {
+		return ErrNoSeat
+	}
+	res, err := tx.ExecContext(ctx, `
+		UPDATE enrolments SET status = 'enrolled', enrolled_at = now(), changed_by = $3, updated_at = now()
+		WHERE course_id = $1 AND trainee_id = $2 AND status = 'waitlisted'`, courseID, traineeID, nullID(by))
+	if err != nil {
+		return fmt.Errorf("promote trainee %d in course %d: %w", traineeID, courseID, err)
+	}
+	if err := database.Affected(res, ErrNotOnCourse); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// FillSeats gives any free seats of a course to its waitlist, in order:
+// after a coordinator raises the capacity, say. It returns whom it
+// promoted.
+func (s *Store) FillSeats(ctx context.Context, courseID, by int64) ([]int64, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	c, err := lockCourse(ctx, tx, courseID)
+	if err != nil {
+		return nil, err
+	}
+	promoted, err := fillSeats(ctx, tx, c, by)
+	if err != nil {
+		return nil, err
+	}
+	return promoted, tx.Commit()
+}
+
+// nullID is NULL for 0 (a change made by a script), else the id.
+func nullID(id int64) *int64 {
+	if id <= 0 {
+		return nil
+	}
+	return &id
+}
