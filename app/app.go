@@ -28,6 +28,7 @@ import (
 	"partyschool/places"
 	"partyschool/settings"
 	"partyschool/static"
+	"partyschool/trainees"
 	"partyschool/views"
 	"partyschool/web"
 )
@@ -47,6 +48,7 @@ type Server struct {
 	places    *places.Store
 	lecturers *lecturers.Store
 	courses   *courses.Store
+	trainees  *trainees.Store
 }
 
 // New builds the application on an open, migrated database. Extra routes
@@ -61,6 +63,7 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 	s.places = places.NewStore(db)
 	s.lecturers = lecturers.NewStore(db)
 	s.courses = courses.NewStore(db)
+	s.trainees = trainees.NewStore(db)
 	s.auth = &auth.Handler{
 		Store:         authStore,
 		Registration:  s.settings,

@@ -11,6 +11,7 @@ import (
 	"partyschool/lecturers"
 	"partyschool/places"
 	"partyschool/settings"
+	"partyschool/trainees"
 	"partyschool/web"
 )
 
@@ -28,6 +29,14 @@ var (
 	admins   = Access{Roles: []string{web.RoleAdmin}}
 	// lecturersOnly is for pages about one's own teaching.
 	lecturersOnly = Access{Roles: []string{web.RoleLecturer}}
+	// traineesOnly is for pages about one's own enrolments and hours.
+	traineesOnly = Access{Roles: []string{web.RoleTrainee}}
+	// profileOwners keep a profile of their own: lecturers their roster
+	// introduction, trainees their trainee profile.
+	profileOwners = Access{Roles: []string{web.RoleLecturer, web.RoleTrainee}}
+	// staffAndLecturers: coordinators for any session, lecturers for
+	// their own (the handler answers 404 for someone else's).
+	staffAndLecturers = Access{Roles: []string{web.RoleLecturer, web.RoleCoordinator, web.RoleAdmin}}
 )
 
 // Route is one line of the site map.
@@ -44,7 +53,11 @@ func (s *Server) routeTable() []Route {
 	a := s.auth
 	st := &settings.Handler{Store: s.settings}
 	pl := &places.Handler{Store: s.places}
-	co := &courses.Handler{Store: s.courses, Lecturers: s.lecturers, Places: s.places, BaseURL: s.cfg.BaseURL}
+	co := &courses.Handler{
+		Store: s.courses, Lecturers: s.lecturers, Places: s.places, BaseURL: s.cfg.BaseURL,
+		Enrolments: s.trainees, Schedules: s.trainees,
+	}
+	tr := &trainees.Handler{Store: s.trainees, Courses: s.courses, Places: s.places, Settings: s.settings, Logger: s.logger}
 	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses, Logger: s.logger}
 	get, post := fiber.MethodGet, fiber.MethodPost
 	return []Route{
@@ -83,12 +96,39 @@ func (s *Server) routeTable() []Route {
 
 		{get, "/timetable", public, co.Timetable},
 		{get, "/my/teaching", lecturersOnly, co.MyTeaching},
-		{get, "/my/profile", lecturersOnly, lc.EditProfile},
-		{post, "/my/profile", lecturersOnly, lc.UpdateProfile},
+		{get, "/my/profile", profileOwners, byRole(lc.EditProfile, tr.EditProfile)},
+		{post, "/my/profile", profileOwners, byRole(lc.UpdateProfile, tr.UpdateProfile)},
+		{get, "/my/schedule", traineesOnly, co.MySchedule},
+		{post, "/my/schedule/feed", traineesOnly, tr.ResetFeed},
+		{get, "/my/hours", traineesOnly, tr.MyHours},
+		{post, "/courses/:id/enrol", traineesOnly, tr.Enrol},
+		{post, "/courses/:id/withdraw", traineesOnly, tr.Withdraw},
+		{get, "/calendar/trainees/:token.ics", public, co.TraineeFeed},
 		{get, "/calendar/courses/:id.ics", public, co.CourseFeed},
 		{get, "/calendar/lecturers/:id.ics", public, co.LecturerFeed},
 		{get, "/calendar/teams/:team.ics", public, co.TeamFeed},
 		{get, "/calendar/venues/:id.ics", public, co.VenueFeed},
+
+		{get, "/courses/:id/roll", staff, tr.Roll},
+		{post, "/courses/:id/roll", staff, tr.AddToRoll},
+		{post, "/courses/:id/roll/fill", staff, tr.FillRoll},
+		{post, "/courses/:id/roll/:trainee/remove", staff, tr.RemoveFromRoll},
+		{post, "/courses/:id/roll/:trainee/promote", staff, tr.PromoteOnRoll},
+		{get, "/courses/:id/roll.xlsx", staff, tr.ExportRoll},
+		{get, "/sessions/:id/sign-in-sheet", staffAndLecturers, tr.SignInSheet},
+
+		{get, "/trainees", staff, tr.Index},
+		{get, "/trainees/new", staff, tr.New},
+		{post, "/trainees", staff, tr.Create},
+		{get, "/trainees/import", staff, tr.ImportForm},
+		{post, "/trainees/import", staff, tr.Preview},
+		{post, "/trainees/import/:id", staff, tr.Import},
+		{get, "/trainees/template.xlsx", staff, tr.Template},
+		{get, "/trainees/:id", staff, tr.Show},
+		{get, "/trainees/:id/edit", staff, tr.Edit},
+		{post, "/trainees/:id", staff, tr.Update},
+		{get, "/reports/credit-hours", staff, tr.HoursReport},
+		{get, "/reports/credit-hours.xlsx", staff, tr.ExportHoursReport},
 
 		{get, "/lecturers", public, lc.Index},
 		{get, "/lecturers/new", staff, lc.New},
@@ -121,6 +161,17 @@ func (s *Server) routeTable() []Route {
 
 		{get, "/admin/settings", admins, st.Edit},
 		{post, "/admin/settings", admins, st.Update},
+	}
+}
+
+// byRole answers a page that lecturers and trainees both have, each their
+// own version of it (my profile).
+func byRole(lecturer, trainee fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if web.ViewerOf(c).Is(web.RoleLecturer) {
+			return lecturer(c)
+		}
+		return trainee(c)
 	}
 }
 

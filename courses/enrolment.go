@@ -14,6 +14,25 @@ type Enrolments interface {
 	Waiting(ctx context.Context, courseID int64) (int, error)
 }
 
+// Schedules gives my schedule and the trainee's calendar feed their
+// courses; package trainees implements it.
+type Schedules interface {
+	MyCourses(ctx context.Context, traineeID int64) ([]Enrolled, error)
+	// EnrolledCourseIDs lists the courses where the trainee has a seat.
+	EnrolledCourseIDs(ctx context.Context, traineeID int64) ([]int64, error)
+	FeedToken(ctx context.Context, traineeID int64) (string, error)
+	// ByFeedToken finds whose feed a token opens; an unknown token is
+	// an error that the feed answers with 404.
+	ByFeedToken(ctx context.Context, token string) (traineeID int64, name string, err error)
+}
+
+// Enrolled is a course a trainee is on, as my schedule lists it.
+type Enrolled struct {
+	Course
+	EnrolmentStatus string `db:"enrolment_status"`
+	Position        int    `db:"position"` // on the waitlist
+}
+
 // Standing is a trainee's place on a course.
 type Standing struct {
 	Status   string // "" (never enrolled), "enrolled", "waitlisted" or "withdrawn"

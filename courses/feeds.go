@@ -154,3 +154,6 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 	c.Set(fiber.HeaderContentDisposition, `inline; filename="timetable.ics"`)
 	return c.Send(buf.Bytes())
 }
+
+// TraineeFeed is a trainee's private calendar feed. (Being built.)
+func (h *Handler) TraineeFeed(c *fiber.Ctx) error { return web.NotFound() }

@@ -25,6 +25,9 @@ type Handler struct {
 	Lecturers *lecturers.Store
 	Places    *places.Store
 	BaseURL   *url.URL // absolute links in feeds come from here, never from the request
+	// Enrolments and Schedules come from package trainees.
+	Enrolments Enrolments
+	Schedules  Schedules
 }
 
 // visibleStatuses are the course statuses the viewer may see.

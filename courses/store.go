@@ -255,7 +255,10 @@ type TimetableFilter struct {
 	Category    string
 	CommunityID int64
 	Statuses    []string
-	Limit       int
+	// CourseIDs, when not nil, keeps only these courses' sessions (an
+	// empty list keeps none): a trainee's schedule.
+	CourseIDs []int64
+	Limit     int
 }
 
 // Timetable lists the sessions that overlap [From, To), in order.
@@ -276,10 +279,11 @@ func (s *Store) Timetable(ctx context.Context, f TimetableFilter) ([]Session, er
 		  AND ($7 = '' OR c.category = $7)
 		  AND ($8::bigint = 0 OR c.community_id = $8)
 		  AND c.status = ANY ($9)
+		  AND ($11::bigint[] IS NULL OR s.course_id = ANY ($11))
 		ORDER BY s.starts_at, s.id
 		LIMIT $10`,
 		f.From, f.To, f.CourseID, f.LecturerID, f.VenueID, f.Team, f.Category, f.CommunityID,
-		pq.StringArray(f.Statuses), f.Limit)
+		pq.StringArray(f.Statuses), f.Limit, pq.Int64Array(f.CourseIDs))
 	if err != nil {
 		return nil, fmt.Errorf("timetable: %w", err)
 	}

@@ -269,3 +269,6 @@ func (h *Handler) MyTeaching(c *fiber.Ctx) error {
 	p.Data = d
 	return web.Render(c, fiber.StatusOK, "courses/timetable", p)
 }
+
+// MySchedule is a trainee's own schedule. (Being built.)
+func (h *Handler) MySchedule(c *fiber.Ctx) error { return web.NotFound() }

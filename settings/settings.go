@@ -18,8 +18,10 @@ import (
 
 // School is the one row of school settings.
 type School struct {
-	Name             string    `db:"school_name"`
-	RegistrationOpen bool      `db:"registration_open"`
+	Name             string `db:"school_name"`
+	RegistrationOpen bool   `db:"registration_open"`
+	// CreditHourTarget is the yearly credit hours party members should reach.
+	CreditHourTarget float64   `db:"credit_hour_target"`
 	UpdatedAt        time.Time `db:"updated_at"`
 }
 
@@ -52,7 +54,7 @@ func (s *Store) Get(ctx context.Context) (School, error) {
 	s.mu.Unlock()
 
 	var sc School
-	err := s.db.GetContext(ctx, &sc, `SELECT school_name, registration_open, updated_at FROM school_settings`)
+	err := s.db.GetContext(ctx, &sc, `SELECT school_name, registration_open, credit_hour_target::float8 AS credit_hour_target, updated_at FROM school_settings`)
 	if err != nil {
 		return School{}, fmt.Errorf("read school settings: %w", err)
 	}

@@ -123,17 +123,10 @@ func (s *Store) Roll(ctx context.Context, courseID int64) (Roll, error) {
 	return r, nil
 }
 
-// MyCourse is a course a trainee is on, as my schedule lists it.
-type MyCourse struct {
-	courses.Course
-	EnrolmentStatus string `db:"enrolment_status"`
-	Position        int    `db:"position"`
-}
-
 // MyCourses lists the courses a trainee is on (in a seat or waiting),
 // the latest first, with their waitlist positions.
-func (s *Store) MyCourses(ctx context.Context, traineeID int64) ([]MyCourse, error) {
-	out := []MyCourse{}
+func (s *Store) MyCourses(ctx context.Context, traineeID int64) ([]courses.Enrolled, error) {
+	out := []courses.Enrolled{}
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT c.id, c.code, c.title, c.category, c.status, c.starts_on, c.ends_on,
 		       c.enrol_opens, c.enrol_closes, c.capacity, c.enrolled, c.credit_hours::float8 AS credit_hours,

@@ -20,8 +20,10 @@ var navigation = map[string][]NavItem{
 	},
 	RoleTrainee: {
 		{Key: "nav.home", Href: "/"},
+		{Key: "nav.schedule", Href: "/my/schedule"},
 		{Key: "nav.courses", Href: "/courses"},
 		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.hours", Href: "/my/hours"},
 		{Key: "nav.account", Href: "/account"},
 	},
 	RoleLecturer: {
@@ -35,6 +37,7 @@ var navigation = map[string][]NavItem{
 		{Key: "nav.home", Href: "/"},
 		{Key: "nav.courses", Href: "/courses"},
 		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.trainees", Href: "/trainees"},
 		{Key: "nav.lecturers", Href: "/lecturers"},
 		{Key: "nav.venues", Href: "/venues"},
 		{Key: "nav.users", Href: "/users"},
@@ -44,6 +47,7 @@ var navigation = map[string][]NavItem{
 		{Key: "nav.home", Href: "/"},
 		{Key: "nav.courses", Href: "/courses"},
 		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.trainees", Href: "/trainees"},
 		{Key: "nav.lecturers", Href: "/lecturers"},
 		{Key: "nav.venues", Href: "/venues"},
 		{Key: "nav.users", Href: "/users"},
