@@ -1,22 +1,178 @@
 package trainees
 
 import (
+	"errors"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
+	"partyschool/auth"
 	"partyschool/web"
 )
 
-// EditProfile is a trainee's own profile form. (Being built.)
-func (h *Handler) EditProfile(c *fiber.Ctx) error { return web.NotFound() }
+// profileForm is what the profile form template shows: a trainee's own
+// form and the coordinator's share it.
+type profileForm struct {
+	Action      string
+	Cancel      string
+	Intro       string
+	Communities []web.Option
+	Kinds       []string
+	Genders     []string
+}
 
-// UpdateProfile saves it. (Being built.)
-func (h *Handler) UpdateProfile(c *fiber.Ctx) error { return web.NotFound() }
+// formOf reads the profile form from the request.
+func formOf(c *fiber.Ctx) Form {
+	return Form{
+		Name:         web.FormValue(c, "name"),
+		Phone:        web.FormValue(c, "phone"),
+		Gender:       web.FormValue(c, "gender"),
+		Community:    web.FormValue(c, "community"),
+		Organisation: web.FormValue(c, "organisation"),
+		Kind:         web.FormValue(c, "kind"),
+		PartyBranch:  web.FormValue(c, "party_branch"),
+	}
+}
 
-// Enrol puts the signed-in trainee on a course. (Being built.)
-func (h *Handler) Enrol(c *fiber.Ctx) error { return web.NotFound() }
+// renderProfileForm shows the profile form d for f, with errs if any.
+func (h *Handler) renderProfileForm(c *fiber.Ctx, status int, titleKey string, d profileForm, f Form, errs web.FieldErrors) error {
+	list, err := h.Places.Communities(c.UserContext())
+	if err != nil {
+		return err
+	}
+	d.Kinds, d.Genders = Kinds, Genders
+	for _, m := range list {
+		id := strconv.FormatInt(m.ID, 10)
+		d.Communities = append(d.Communities, web.Option{Value: id, Label: m.Name, Selected: id == f.Community})
+	}
+	p := web.NewPage(c, titleKey)
+	p.Form, p.Errors, p.Data = f, errs, d
+	if errs.Any() {
+		p.Alert = p.T("form.fix")
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store") // it shows a phone number
+	return web.Render(c, status, "trainees/profile_form", p)
+}
 
-// Withdraw takes the signed-in trainee off a course. (Being built.)
-func (h *Handler) Withdraw(c *fiber.Ctx) error { return web.NotFound() }
+// saveProfile checks f and saves it as trainee id's profile; a refused
+// form comes back with its messages (ok false, the page already sent).
+func (h *Handler) saveProfile(c *fiber.Ctx, id int64, titleKey string, d profileForm, f Form) (ok bool, err error) {
+	fields, errs := f.Parse()
+	if !errs.Any() {
+		err = h.Store.SaveProfile(c.UserContext(), id, fields)
+		switch {
+		case errors.Is(err, auth.ErrPhoneTaken):
+			errs.Add("phone", "trainees.phone.taken")
+		case errors.Is(err, ErrUnknownCommunity):
+			errs.Add("community", "trainees.community.invalid")
+		case err != nil:
+			return false, err
+		}
+	}
+	if errs.Any() {
+		return false, h.renderProfileForm(c, fiber.StatusUnprocessableEntity, titleKey, d, f, errs)
+	}
+	return true, nil
+}
 
-// ResetFeed gives the trainee's calendar feed a new address. (Being built.)
-func (h *Handler) ResetFeed(c *fiber.Ctx) error { return web.NotFound() }
+// myProfileForm is the trainee's own form; a new trainee is welcomed.
+func myProfileForm(c *fiber.Ctx) profileForm {
+	d := profileForm{Action: "/my/profile", Cancel: "/my/schedule"}
+	if c.Query("welcome") == "1" {
+		d.Intro = web.T(c, "trainees.profile.welcome", web.ViewerOf(c).Name)
+		d.Cancel = ""
+	}
+	return d
+}
+
+// EditProfile shows a trainee their own profile.
+func (h *Handler) EditProfile(c *fiber.Ctx) error {
+	t, err := h.Store.Get(c.UserContext(), web.ViewerOf(c).ID)
+	if err != nil {
+		return err
+	}
+	f := FormOf(t)
+	if !t.HasProfile {
+		f.Kind = "" // make the new trainee choose
+	}
+	return h.renderProfileForm(c, fiber.StatusOK, "trainees.profile.title", myProfileForm(c), f, nil)
+}
+
+// UpdateProfile saves the trainee's own profile.
+func (h *Handler) UpdateProfile(c *fiber.Ctx) error {
+	ok, err := h.saveProfile(c, web.ViewerOf(c).ID, "trainees.profile.title", profileForm{Action: "/my/profile", Cancel: "/my/schedule"}, formOf(c))
+	if !ok || err != nil {
+		return err
+	}
+	return c.Redirect("/my/schedule?done=profile", fiber.StatusSeeOther)
+}
+
+// courseID reads :id, the course of an enrol or withdraw form.
+func courseID(c *fiber.Ctx) (int64, error) { return web.PathID(c) }
+
+// Enrol puts the signed-in trainee on the course, or on its waitlist,
+// and goes back to the course page, which says which.
+func (h *Handler) Enrol(c *fiber.Ctx) error {
+	id, err := courseID(c)
+	if err != nil {
+		return err
+	}
+	v := web.ViewerOf(c)
+	out, err := h.Store.Enrol(c.UserContext(), id, v.ID, v.ID, false)
+	if err := h.refusal(c, id, err); err != nil {
+		return err
+	}
+	done := "enrolled"
+	switch {
+	case out.Already:
+		done = "already"
+	case out.Status == StatusWaitlisted:
+		done = "waitlisted"
+	}
+	return c.Redirect("/courses/"+strconv.FormatInt(id, 10)+"?done="+done+"#enrolment", fiber.StatusSeeOther)
+}
+
+// Withdraw takes the signed-in trainee off the course or its waitlist.
+func (h *Handler) Withdraw(c *fiber.Ctx) error {
+	id, err := courseID(c)
+	if err != nil {
+		return err
+	}
+	v := web.ViewerOf(c)
+	_, err = h.Store.Withdraw(c.UserContext(), id, v.ID, v.ID, false)
+	if errors.Is(err, ErrNotOnCourse) {
+		err = nil // withdrawn already, by a second click or another tab
+	}
+	if err := h.refusal(c, id, err); err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+strconv.FormatInt(id, 10)+"?done=withdrawn#enrolment", fiber.StatusSeeOther)
+}
+
+// refusal turns an enrolment error into the answer: a course the trainee
+// may not see is 404, a closed window goes back to the course page with
+// the reason, anything else is the error page.
+func (h *Handler) refusal(c *fiber.Ctx, courseID int64, err error) error {
+	var closed *ClosedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrCourseNotFound):
+		return web.NotFound()
+	case errors.As(err, &closed):
+		if closed.State == "unpublished" {
+			return web.NotFound() // a draft is not there for trainees
+		}
+		return c.Redirect("/courses/"+strconv.FormatInt(courseID, 10)+"?problem="+closed.State+"#enrolment", fiber.StatusSeeOther)
+	}
+	return err
+}
+
+// ResetFeed gives the trainee's calendar feed a new secret address; the
+// old one stops working at once.
+func (h *Handler) ResetFeed(c *fiber.Ctx) error {
+	if _, err := h.Store.ResetFeedToken(c.UserContext(), web.ViewerOf(c).ID); err != nil {
+		return err
+	}
+	return c.Redirect("/my/schedule?done=feed", fiber.StatusSeeOther)
+}
