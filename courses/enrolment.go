@@ -12,6 +12,9 @@ type Enrolments interface {
 	Standing(ctx context.Context, courseID, traineeID int64) (Standing, error)
 	// Waiting is how many trainees are on the course's waitlist.
 	Waiting(ctx context.Context, courseID int64) (int, error)
+	// FillSeats gives free seats to the waitlist in order, after the
+	// capacity is raised.
+	FillSeats(ctx context.Context, courseID, by int64) ([]int64, error)
 }
 
 // Schedules gives my schedule and the trainee's calendar feed their

@@ -106,7 +106,9 @@ func revision(updated time.Time) int {
 func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error {
 	now := time.Now()
 	f.From, f.To = now.Add(-feedPast), now.Add(feedFuture)
-	f.Statuses = []string{StatusPublished}
+	if f.Statuses == nil {
+		f.Statuses = []string{StatusPublished}
+	}
 	f.Limit = feedLimit
 	sessions, err := h.Store.Timetable(c.UserContext(), f)
 	if err != nil {
@@ -155,5 +157,29 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 	return c.Send(buf.Bytes())
 }
 
-// TraineeFeed is a trainee's private calendar feed. (Being built.)
-func (h *Handler) TraineeFeed(c *fiber.Ctx) error { return web.NotFound() }
+// traineeStatuses are the course statuses whose sessions a trainee's own
+// schedule shows: a course they are on stays there after it closes.
+var traineeStatuses = []string{StatusPublished, StatusClosed, StatusArchived}
+
+// TraineeFeed is a trainee's private calendar: the sessions of the courses
+// where they hold a seat. The address's secret token is the only key, so
+// a wrong one answers 404 like any missing page, and the answer is not
+// kept by shared caches.
+func (h *Handler) TraineeFeed(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, name, err := h.Schedules.ByFeedToken(ctx, c.Params("token"))
+	if err != nil {
+		return web.NotFound()
+	}
+	ids, err := h.Schedules.EnrolledCourseIDs(ctx, id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return h.writeFeed(c, name, TimetableFilter{CourseIDs: ids, Statuses: traineeStatuses})
+}
+
+// traineeFeedURL is the address of a trainee's private feed.
+func (h *Handler) traineeFeedURL(token string) string {
+	return h.feedPath("/calendar/trainees/" + token + ".ics")
+}

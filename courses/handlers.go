@@ -166,6 +166,9 @@ type coursePage struct {
 	Staff    bool
 	Now      time.Time
 	FeedURL  string
+	Trainee  bool      // the viewer is a trainee: the page offers enrolment
+	Standing *Standing // the trainee's place on the course, or the waitlist's length for staff
+	LoginURL string    // for visitors: sign in, then come back here
 }
 
 // Show is a course's page with its sessions. A course that is not
@@ -186,12 +189,22 @@ func (h *Handler) renderShow(c *fiber.Ctx, status int, course *Course, alertKey 
 	}
 	p := web.NewPage(c, "")
 	p.Title = course.Title
-	p.Data = coursePage{
+	d := coursePage{
 		Course: course, Sessions: sessions, Next: NextStatuses(course.Status),
 		Staff: web.IsStaff(c), Now: time.Now(), FeedURL: h.feedURL("courses", course.ID),
 	}
+	if err := h.standing(c, &d); err != nil {
+		return err
+	}
+	p.Data = d
 	if key := doneNotices[c.Query("done")]; key != "" {
 		p.Notice = p.T(key)
+		if c.Query("done") == "waitlisted" && d.Standing != nil {
+			p.Notice = p.T(key, d.Standing.Position)
+		}
+	}
+	if key := enrolProblems[c.Query("problem")]; key != "" && alertKey == "" {
+		p.Alert = p.T(key)
 	}
 	if alertKey != "" {
 		p.Alert = p.T(alertKey, args...)
@@ -199,8 +212,43 @@ func (h *Handler) renderShow(c *fiber.Ctx, status int, course *Course, alertKey 
 	return web.Render(c, status, "courses/show", p)
 }
 
+// standing fills in the enrolment part of the course page: a trainee's
+// place on the course and clashes, the waitlist's length for staff, the
+// way to sign in for a visitor.
+func (h *Handler) standing(c *fiber.Ctx, d *coursePage) error {
+	v := web.ViewerOf(c)
+	switch {
+	case h.Enrolments == nil:
+	case v == nil:
+		d.LoginURL = "/login?next=" + url.QueryEscape("/courses/"+strconv.FormatInt(d.Course.ID, 10))
+	case v.Is(web.RoleTrainee):
+		st, err := h.Enrolments.Standing(c.UserContext(), d.Course.ID, v.ID)
+		if err != nil {
+			return err
+		}
+		d.Trainee, d.Standing = true, &st
+	case d.Staff:
+		n, err := h.Enrolments.Waiting(c.UserContext(), d.Course.ID)
+		if err != nil {
+			return err
+		}
+		d.Standing = &Standing{Waiting: n}
+	}
+	return nil
+}
+
+// enrolProblems are the reasons an enrolment was refused, by ?problem=.
+var enrolProblems = map[string]string{
+	"upcoming": "enrol.problem.upcoming",
+	"closed":   "enrol.problem.closed",
+}
+
 // doneNotices are the messages shown after a redirect, by ?done= value.
 var doneNotices = map[string]string{
+	"enrolled":       "enrol.done.enrolled",
+	"waitlisted":     "enrol.done.waitlisted",
+	"already":        "enrol.done.already",
+	"withdrawn":      "enrol.done.withdrawn",
 	"saved":          "courses.saved",
 	"status":         "courses.status.changed",
 	"sessions":       "sessions.added",
@@ -229,6 +277,13 @@ func (h *Handler) course(c *fiber.Ctx) (*Course, error) {
 	if v := web.ViewerOf(c); v.Is(web.RoleLecturer) {
 		teaches, err := h.Store.Teaches(ctx, course.ID, v.ID)
 		if err != nil || teaches {
+			return course, err
+		}
+	}
+	// A trainee keeps seeing a course they are on after it closes.
+	if v := web.ViewerOf(c); v.Is(web.RoleTrainee) && h.Enrolments != nil && course.Status != StatusDraft {
+		st, err := h.Enrolments.Standing(ctx, course.ID, v.ID)
+		if err != nil || st.Status == "enrolled" || st.Status == "waitlisted" {
 			return course, err
 		}
 	}
@@ -314,6 +369,8 @@ func courseFieldOf(err error) (field, key string) {
 		return "community", "courses.community.invalid"
 	case errors.Is(err, ErrSessionsOutside):
 		return "ends_on", "courses.dates.sessions"
+	case errors.Is(err, ErrBelowEnrolled):
+		return "capacity", "courses.capacity.below"
 	}
 	return "", ""
 }
@@ -355,6 +412,12 @@ func (h *Handler) Update(c *fiber.Ctx) error {
 		return h.renderForm(c, fiber.StatusUnprocessableEntity, id, form, web.FieldErrors{field: key})
 	case err != nil:
 		return err
+	}
+	if h.Enrolments != nil {
+		// A raised capacity goes to the waitlist first, in order.
+		if _, err := h.Enrolments.FillSeats(c.UserContext(), id, web.ViewerOf(c).ID); err != nil {
+			return err
+		}
 	}
 	return c.Redirect(courseURL(id)+"?done=saved", fiber.StatusSeeOther)
 }

@@ -21,6 +21,7 @@ var (
 	ErrUnknownLecturer  = errors.New("unknown or inactive lecturer")
 	ErrUnknownVenue     = errors.New("unknown or inactive venue")
 	ErrSessionHasRecord = errors.New("the session has records that refer to it")
+	ErrBelowEnrolled    = errors.New("capacity below the trainees enrolled")
 )
 
 // Store holds the SQL about courses and sessions. Sessions are read joined
@@ -184,6 +185,8 @@ func courseWriteError(err error) error {
 		return ErrCodeTaken
 	case database.IsViolation(err, database.ForeignKeyViolation, "courses_community_id_fkey"):
 		return ErrUnknownCommunity
+	case database.IsViolation(err, database.CheckViolation, "courses_enrolled_within_capacity"):
+		return ErrBelowEnrolled
 	}
 	return fmt.Errorf("save course: %w", err)
 }

@@ -102,7 +102,9 @@ type timetablePage struct {
 	Teams       []string
 	Communities []web.Option
 	Staff       bool
-	Mine        bool // "my teaching": no filters, the lecturer's own sessions
+	Mine        bool // "my teaching" or "my schedule": no filters, the viewer's own sessions
+	Trainee     bool // "my schedule": a trainee's
+	Courses     []Enrolled
 }
 
 // Timetable shows the sessions of one week, Monday first, or a list of the
@@ -270,5 +272,63 @@ func (h *Handler) MyTeaching(c *fiber.Ctx) error {
 	return web.Render(c, fiber.StatusOK, "courses/timetable", p)
 }
 
-// MySchedule is a trainee's own schedule. (Being built.)
-func (h *Handler) MySchedule(c *fiber.Ctx) error { return web.NotFound() }
+// scheduleNotices are my schedule's messages after a redirect, by ?done=.
+var scheduleNotices = map[string]string{
+	"profile": "trainees.profile.saved",
+	"feed":    "schedule.feed.reset.done",
+}
+
+// MySchedule is a trainee's own schedule: the courses they are on, with
+// waitlist places, and the sessions of those where they hold a seat, by
+// week or as a list of the coming weeks, with their private feed.
+func (h *Handler) MySchedule(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	v := web.ViewerOf(c)
+	mine, err := h.Schedules.MyCourses(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	ids := []int64{} // none: an empty list shows no sessions, not everyone's
+	for _, m := range mine {
+		if m.EnrolmentStatus == "enrolled" {
+			ids = append(ids, m.ID)
+		}
+	}
+	token, err := h.Schedules.FeedToken(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	view := "list"
+	if c.Query("view") == "week" {
+		view = "week"
+	}
+	start := web.WeekStart(time.Now())
+	if t, ok := web.ParseDate(c.Query("week")); ok {
+		start = web.WeekStart(t)
+	}
+	d := timetablePage{
+		Query: timetableQuery{View: view}, Start: start, Mine: true, Trainee: true,
+		Subject: v.Name, FeedURL: h.traineeFeedURL(token), Courses: mine,
+	}
+	if err := h.fillDays(c, &d, TimetableFilter{CourseIDs: ids, Statuses: traineeStatuses}); err != nil {
+		return err
+	}
+	link := func(week time.Time, view string) string {
+		return "/my/schedule?view=" + view + "&week=" + week.Format(web.DateLayout)
+	}
+	step := 7
+	if view == "list" {
+		step = 7 * listWeeks
+	}
+	d.PrevLink = link(start.AddDate(0, 0, -step), view)
+	d.NextLink = link(start.AddDate(0, 0, step), view)
+	d.TodayLink = "/my/schedule?view=" + view + "#today"
+	d.WeekLink, d.ListLink = link(start, "week"), link(start, "list")
+	p := web.NewPage(c, "schedule.title")
+	if key := scheduleNotices[c.Query("done")]; key != "" {
+		p.Notice = p.T(key)
+	}
+	p.Data = d
+	c.Set(fiber.HeaderCacheControl, "no-store") // the feed's secret address is on it
+	return web.Render(c, fiber.StatusOK, "courses/timetable", p)
+}

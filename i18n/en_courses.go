@@ -46,6 +46,7 @@ var enCourses = map[string]string{
 	"courses.enrol.opens":         "Enrolment opens",
 	"courses.enrol.closes":        "Enrolment closes",
 	"courses.enrol.order":         "Enrolment must close after it opens.",
+	"courses.capacity.below":      "The capacity cannot be below the number already enrolled. Remove trainees on the course roll first, or enter a larger capacity.",
 	"courses.enrol.open":          "Enrolment open",
 	"courses.enrol.upcoming":      "Enrolment not open yet",
 	"courses.enrol.closed":        "Enrolment closed",

@@ -1,7 +1,9 @@
 // Package seed loads the demo data: a school in the world of the city
 // report it is modelled on — its communities and venues, the four demo
-// accounts, lecturers of the three teams, forty trainees, and a term of
-// courses whose sessions fall in the weeks around the day it is loaded.
+// accounts, lecturers of the three teams, forty trainees with their
+// profiles, a term of courses whose sessions fall in the weeks around the
+// day it is loaded, the trainees' enrolments (one course full, with a
+// waitlist) and the attendance of the sessions already over.
 // Loading it again changes nothing (every insert skips rows that exist).
 package seed
 
@@ -98,12 +100,15 @@ func Demo(ctx context.Context, db *sqlx.DB) (Counts, error) {
 		c.Courses += courses
 		c.Sessions += sessions
 	}
+	if c.Enrolments, err = seedTrainees(ctx, tx); err != nil {
+		return c, err
+	}
 	return c, tx.Commit()
 }
 
 // Counts says how many rows a run added.
 type Counts struct {
-	Communities, Venues, Users, Lecturers, Courses, Sessions int
+	Communities, Venues, Users, Lecturers, Courses, Sessions, Enrolments int
 }
 
 // seedCourse adds cr and its sessions, placed in the week starting on

@@ -320,3 +320,42 @@ func inRoster(name string) (found, inactive bool) {
 	}
 	return false, false
 }
+
+// TestDemoTrainees: forty trainees with profiles across the communities,
+// and one full course with a waitlist that the `trainee` account is on.
+func TestDemoTrainees(t *testing.T) {
+	db := dbtest.New(t)
+	if _, err := Demo(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	count := func(query string) int {
+		t.Helper()
+		var n int
+		if err := db.Get(&n, query); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return n
+	}
+	if n := count(`SELECT count(*) FROM users u JOIN trainees t ON t.user_id = u.id WHERE u.role = 'trainee'`); n != 40 {
+		t.Errorf("%d trainees with a profile, want 40", n)
+	}
+	if n := count(`SELECT count(DISTINCT community_id) FROM trainees`); n != len(communities) {
+		t.Errorf("trainees live in %d communities, want all %d", n, len(communities))
+	}
+	if n := count(`SELECT count(*) FROM trainees WHERE kind = 'party_member' AND party_branch = ''`); n != 0 {
+		t.Errorf("%d party members without a branch", n)
+	}
+	if n := count(`SELECT count(*) FROM courses WHERE code = 'DX-2026-07' AND enrolled = capacity`); n != 1 {
+		t.Error("the demo's full course is not full")
+	}
+	if n := count(`SELECT count(*) FROM enrolments e JOIN courses c ON c.id = e.course_id WHERE c.code = 'DX-2026-07' AND e.status = 'waitlisted'`); n != 6 {
+		t.Errorf("%d waiting for the full course, want 6", n)
+	}
+	// The counter the trigger keeps agrees with the rows everywhere.
+	if n := count(`SELECT count(*) FROM courses c WHERE c.enrolled <> (SELECT count(*) FROM enrolments e WHERE e.course_id = c.id AND e.status = 'enrolled')`); n != 0 {
+		t.Errorf("%d courses whose seat count disagrees with their enrolments", n)
+	}
+	if n := count(`SELECT count(*) FROM attendance a JOIN course_sessions s ON s.id = a.session_id WHERE s.ends_at > now()`); n != 0 {
+		t.Errorf("%d attendance marks for sessions not yet over", n)
+	}
+}
