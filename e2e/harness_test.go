@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jmoiron/sqlx"
 
 	"partyschool/dbtest"
 )
@@ -94,7 +95,9 @@ func buildBinary(t testing.TB) string {
 
 // server is the real binary, serving a database of its own.
 type server struct {
-	URL    string
+	URL string
+	DB  *sqlx.DB // the server's database, for a test to set the scene
+
 	cmd    *exec.Cmd
 	log    *lockedBuffer // what the server wrote to stdout and stderr
 	exited chan struct{} // closed when the process has exited
@@ -108,9 +111,9 @@ type server struct {
 func startServer(t *testing.T) *server {
 	t.Helper()
 	bin := buildBinary(t)
-	_, dbURL := dbtest.NewWithURL(t)
+	db, dbURL := dbtest.NewWithURL(t)
 	addr := freeAddr(t)
-	s := &server{URL: "http://" + addr, log: new(lockedBuffer), exited: make(chan struct{})}
+	s := &server{URL: "http://" + addr, DB: db, log: new(lockedBuffer), exited: make(chan struct{})}
 	env := append(os.Environ(),
 		"DATABASE_URL="+dbURL,
 		"ADDR="+addr,

@@ -119,8 +119,8 @@ func (h *Handler) Enrol(c *fiber.Ctx) error {
 	}
 	v := web.ViewerOf(c)
 	out, err := h.Store.Enrol(c.UserContext(), id, v.ID, v.ID, false)
-	if err := h.refusal(c, id, err); err != nil {
-		return err
+	if err != nil {
+		return h.refusal(c, id, err)
 	}
 	done := "enrolled"
 	switch {
@@ -140,23 +140,18 @@ func (h *Handler) Withdraw(c *fiber.Ctx) error {
 	}
 	v := web.ViewerOf(c)
 	_, err = h.Store.Withdraw(c.UserContext(), id, v.ID, v.ID, false)
-	if errors.Is(err, ErrNotOnCourse) {
-		err = nil // withdrawn already, by a second click or another tab
-	}
-	if err := h.refusal(c, id, err); err != nil {
-		return err
+	if err != nil && !errors.Is(err, ErrNotOnCourse) { // not on it: withdrawn already, by a second click or another tab
+		return h.refusal(c, id, err)
 	}
 	return c.Redirect("/courses/"+strconv.FormatInt(id, 10)+"?done=withdrawn#enrolment", fiber.StatusSeeOther)
 }
 
-// refusal turns an enrolment error into the answer: a course the trainee
+// refusal answers a refused enrolment or withdrawal: a course the trainee
 // may not see is 404, a closed window goes back to the course page with
 // the reason, anything else is the error page.
 func (h *Handler) refusal(c *fiber.Ctx, courseID int64, err error) error {
 	var closed *ClosedError
 	switch {
-	case err == nil:
-		return nil
 	case errors.Is(err, ErrCourseNotFound):
 		return web.NotFound()
 	case errors.As(err, &closed):
