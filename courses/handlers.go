@@ -62,6 +62,7 @@ type card struct {
 	Category  string // its label
 	Status    string // its label, "" when published
 	Open      bool   // enrolment is open now
+	Seats     string // while open: the seats left, or that it is full
 	DatesFrom string // "2026-12-01 –"
 	DatesTo   string
 	Meta      []string // host community, credit hours, sessions
@@ -79,6 +80,12 @@ func cardOf(lang string, l *Listed, now time.Time) card {
 	}
 	if l.Status != StatusPublished {
 		c.Status = t("courses.status." + l.Status)
+	}
+	if c.Open {
+		c.Seats = t("courses.card.seats", l.SeatsLeft())
+		if l.Full() {
+			c.Seats = t("courses.card.full")
+		}
 	}
 	if l.CommunityName != "" {
 		c.Meta = append(c.Meta, l.CommunityName)

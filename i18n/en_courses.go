@@ -47,6 +47,8 @@ var enCourses = map[string]string{
 	"courses.enrol.closes":        "Enrolment closes",
 	"courses.enrol.order":         "Enrolment must close after it opens.",
 	"courses.capacity.below":      "The capacity cannot be below the number already enrolled. Remove trainees on the course roll first, or enter a larger capacity.",
+	"courses.card.seats":          "%d seats left",
+	"courses.card.full":           "full: join the waitlist",
 	"courses.enrol.open":          "Enrolment open",
 	"courses.enrol.upcoming":      "Enrolment not open yet",
 	"courses.enrol.closed":        "Enrolment closed",

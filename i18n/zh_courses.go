@@ -47,6 +47,8 @@ var zhCourses = map[string]string{
 	"courses.enrol.closes":        "报名截止",
 	"courses.enrol.order":         "报名截止须晚于报名开始。",
 	"courses.capacity.below":      "容量不能少于已报名的人数。请先在报名名单里移出学员，或填写更大的容量。",
+	"courses.card.seats":          "余 %d 个名额",
+	"courses.card.full":           "已满，可报名候补",
 	"courses.enrol.open":          "报名中",
 	"courses.enrol.upcoming":      "尚未开始报名",
 	"courses.enrol.closed":        "报名已截止",
