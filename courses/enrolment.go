@@ -23,6 +23,8 @@ type Schedules interface {
 	MyCourses(ctx context.Context, traineeID int64) ([]Enrolled, error)
 	// EnrolledCourseIDs lists the courses where the trainee has a seat.
 	EnrolledCourseIDs(ctx context.Context, traineeID int64) ([]int64, error)
+	// FeedToken is the secret of the trainee's feed, "" before they ask
+	// for one.
 	FeedToken(ctx context.Context, traineeID int64) (string, error)
 	// ByFeedToken finds whose feed a token opens; an unknown token is
 	// an error that the feed answers with 404.

@@ -276,6 +276,7 @@ func (h *Handler) MyTeaching(c *fiber.Ctx) error {
 var scheduleNotices = map[string]string{
 	"profile": "trainees.profile.saved",
 	"feed":    "schedule.feed.reset.done",
+	"feedNew": "schedule.feed.new.done",
 }
 
 // MySchedule is a trainee's own schedule: the courses they are on, with
@@ -308,7 +309,10 @@ func (h *Handler) MySchedule(c *fiber.Ctx) error {
 	}
 	d := timetablePage{
 		Query: timetableQuery{View: view}, Start: start, Mine: true, Trainee: true,
-		Subject: v.Name, FeedURL: h.traineeFeedURL(token), Courses: mine,
+		Subject: v.Name, Courses: mine,
+	}
+	if token != "" {
+		d.FeedURL = h.traineeFeedURL(token)
 	}
 	if err := h.fillDays(c, &d, TimetableFilter{CourseIDs: ids, Statuses: traineeStatuses}); err != nil {
 		return err

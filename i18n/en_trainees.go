@@ -73,6 +73,9 @@ var enTrainees = map[string]string{
 	"schedule.feed.hint":       "Add your schedule to your phone's calendar with “Subscribe in calendar” above, or add this private address to a calendar app. It is yours alone: do not share it; if it has leaked, get a new one.",
 	"schedule.feed.reset":      "Get a new calendar address",
 	"schedule.feed.reset.done": "Your calendar address is new and the old one no longer works. Please subscribe again on your phone.",
+	"schedule.feed.intro":      "Want your schedule in your phone's calendar? You get a private address, and changes to your courses reach the calendar by themselves.",
+	"schedule.feed.new":        "Get a calendar address",
+	"schedule.feed.new.done":   "Your calendar address is ready: use “Subscribe in calendar”, or add the private address to your phone's calendar.",
 }
 
 func init() { merge(en, enTrainees) }

@@ -73,6 +73,9 @@ var zhTrainees = map[string]string{
 	"schedule.feed.hint":       "把课表加到手机日历：点上面的“订阅到日历”，或把下面这个专属地址添加到日历应用。这个地址只属于您，请不要发给别人；如已泄露，可以换一个新地址。",
 	"schedule.feed.reset":      "更换日历地址",
 	"schedule.feed.reset.done": "日历地址已更换，旧地址已失效。请在手机日历里重新订阅。",
+	"schedule.feed.intro":      "想在手机日历里看到课表？开通后会得到一个只属于您的订阅地址，课程变动会自动同步到日历。",
+	"schedule.feed.new":        "开通日历订阅",
+	"schedule.feed.new.done":   "日历订阅已开通。点“订阅到日历”，或把专属地址添加到手机日历。",
 }
 
 func init() { merge(zh, zhTrainees) }

@@ -163,11 +163,20 @@ func (h *Handler) refusal(c *fiber.Ctx, courseID int64, err error) error {
 	return err
 }
 
-// ResetFeed gives the trainee's calendar feed a new secret address; the
-// old one stops working at once.
+// ResetFeed gives the trainee's calendar feed its secret address, or a
+// new one; the old one stops working at once.
 func (h *Handler) ResetFeed(c *fiber.Ctx) error {
-	if _, err := h.Store.ResetFeedToken(c.UserContext(), web.ViewerOf(c).ID); err != nil {
+	ctx := c.UserContext()
+	id := web.ViewerOf(c).ID
+	old, err := h.Store.FeedToken(ctx, id)
+	if err != nil {
 		return err
 	}
-	return c.Redirect("/my/schedule?done=feed", fiber.StatusSeeOther)
+	if _, err := h.Store.ResetFeedToken(ctx, id); err != nil {
+		return err
+	}
+	if old == "" {
+		return c.Redirect("/my/schedule?done=feedNew#feed", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/my/schedule?done=feed#feed", fiber.StatusSeeOther)
 }

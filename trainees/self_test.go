@@ -178,9 +178,15 @@ func TestMyScheduleAndPrivateFeed(t *testing.T) {
 	if res := c.Get("/my/schedule?view=week&week=" + day.Format(web.DateLayout)); !strings.Contains(res.Body, "第一讲") {
 		t.Error("the week view misses the session")
 	}
+	// No address until the trainee asks for one: a GET writes nothing.
+	if feedPattern.MatchString(res.Body) || !strings.Contains(res.Body, "开通日历订阅") {
+		t.Fatal("my schedule shows a feed address before the trainee asked for one")
+	}
+	res = c.Post("/my/schedule/feed", nil)
+	res = c.Get(res.Location)
 	m := feedPattern.FindStringSubmatch(res.Body)
-	if m == nil {
-		t.Fatal("no private feed address on my schedule")
+	if m == nil || !strings.Contains(res.Body, "日历订阅已开通") {
+		t.Fatal("no private feed address on my schedule after asking for one")
 	}
 	anon := env.Client()
 	feed := anon.Get("/calendar/trainees/" + m[1] + ".ics")

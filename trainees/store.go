@@ -138,28 +138,21 @@ func upsertProfile(ctx context.Context, q sqlx.ExecerContext, id int64, f Fields
 	return nil
 }
 
-// FeedToken returns the secret of a trainee's calendar feed, creating it
-// on first use.
+// FeedToken returns the secret of a trainee's calendar feed, or "" when
+// the trainee has not asked for one yet. It never writes: pages read it
+// on GET.
 func (s *Store) FeedToken(ctx context.Context, id int64) (string, error) {
 	var token sql.NullString
 	err := s.db.GetContext(ctx, &token, `SELECT feed_token FROM trainees WHERE user_id = $1`, id)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("feed token of trainee %d: %w", id, err)
 	}
-	if token.Valid {
-		return token.String, nil
-	}
-	return s.setFeedToken(ctx, id, false)
+	return token.String, nil
 }
 
-// ResetFeedToken replaces the feed's secret: the old address stops working.
+// ResetFeedToken gives the feed a new secret, the first one or a
+// replacement: the old address stops working at once.
 func (s *Store) ResetFeedToken(ctx context.Context, id int64) (string, error) {
-	return s.setFeedToken(ctx, id, true)
-}
-
-// setFeedToken stores a new token; unless replace, a token set meanwhile
-// by a concurrent request is kept and returned instead.
-func (s *Store) setFeedToken(ctx context.Context, id int64, replace bool) (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("feed token: %w", err)
@@ -169,10 +162,8 @@ func (s *Store) setFeedToken(ctx context.Context, id int64, replace bool) (strin
 	err := s.db.GetContext(ctx, &got, `
 		INSERT INTO trainees (user_id, feed_token)
 		SELECT id, $2 FROM users WHERE id = $1 AND role = 'trainee'
-		ON CONFLICT (user_id) DO UPDATE
-			SET feed_token = CASE WHEN $3 OR trainees.feed_token IS NULL THEN EXCLUDED.feed_token
-			                      ELSE trainees.feed_token END
-		RETURNING feed_token`, id, token, replace)
+		ON CONFLICT (user_id) DO UPDATE SET feed_token = EXCLUDED.feed_token
+		RETURNING feed_token`, id, token)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
