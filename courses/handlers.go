@@ -176,6 +176,9 @@ type coursePage struct {
 	Trainee  bool      // the viewer is a trainee: the page offers enrolment
 	Standing *Standing // the trainee's place on the course, or the waitlist's length for staff
 	LoginURL string    // for visitors: sign in, then come back here
+	// LecturerID is the viewer's roster id when they are a lecturer: their
+	// own sessions link to the sign-in sheet.
+	LecturerID int64
 }
 
 // Show is a course's page with its sessions. A course that is not
@@ -224,6 +227,15 @@ func (h *Handler) renderShow(c *fiber.Ctx, status int, course *Course, alertKey 
 // way to sign in for a visitor.
 func (h *Handler) standing(c *fiber.Ctx, d *coursePage) error {
 	v := web.ViewerOf(c)
+	if v.Is(web.RoleLecturer) {
+		l, err := h.Lecturers.ByUser(c.UserContext(), v.ID)
+		if err != nil && !errors.Is(err, lecturers.ErrNotFound) {
+			return err
+		}
+		if l != nil {
+			d.LecturerID = l.ID
+		}
+	}
 	switch {
 	case h.Enrolments == nil:
 	case v == nil:

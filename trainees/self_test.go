@@ -348,3 +348,30 @@ func TestStaffSeeTheWaitlistOnTheCoursePage(t *testing.T) {
 		t.Error("a visitor is not told how to enrol")
 	}
 }
+
+// TestSignInSheetLinks: the course page links each session's sign-in
+// sheet for coordinators and for the session's own lecturer only.
+func TestSignInSheetLinks(t *testing.T) {
+	env := apptest.NewDemo(t)
+	var course, own, others int64
+	env.DB.Get(&course, `SELECT id FROM courses WHERE code = 'DX-2026-01'`)
+	env.DB.Get(&own, `SELECT s.id FROM course_sessions s JOIN lecturers l ON l.id = s.lecturer_id WHERE s.course_id = $1 AND l.name = '李建国' ORDER BY s.id LIMIT 1`, course)
+	env.DB.Get(&others, `SELECT s.id FROM course_sessions s JOIN lecturers l ON l.id = s.lecturer_id WHERE s.course_id = $1 AND l.name <> '李建国' ORDER BY s.id LIMIT 1`, course)
+	link := func(session int64) string { return `/sessions/` + itoa(session) + `/sign-in-sheet` }
+	lecturer := env.Client()
+	lecturer.Login("lecturer", "partyschool")
+	res := lecturer.Get("/courses/" + itoa(course))
+	if !strings.Contains(res.Body, link(own)) || strings.Contains(res.Body, link(others)) {
+		t.Error("the lecturer's course page should link their own session's sign-in sheet, and only theirs")
+	}
+	coord := env.Client()
+	coord.Login("coordinator", "partyschool")
+	if res := coord.Get("/courses/" + itoa(course)); !strings.Contains(res.Body, link(own)) || !strings.Contains(res.Body, link(others)) {
+		t.Error("the coordinator's course page lacks sign-in sheet links")
+	}
+	trainee := env.Client()
+	trainee.Login("trainee", "partyschool")
+	if res := trainee.Get("/courses/" + itoa(course)); strings.Contains(res.Body, "/sign-in-sheet") {
+		t.Error("a trainee is offered sign-in sheets")
+	}
+}
