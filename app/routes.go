@@ -57,7 +57,7 @@ func (s *Server) routeTable() []Route {
 		Store: s.courses, Lecturers: s.lecturers, Places: s.places, BaseURL: s.cfg.BaseURL,
 		Enrolments: s.trainees, Schedules: s.trainees,
 	}
-	tr := &trainees.Handler{Store: s.trainees, Courses: s.courses, Places: s.places, Settings: s.settings, Logger: s.logger}
+	tr := &trainees.Handler{Store: s.trainees, Courses: s.courses, Places: s.places, Settings: s.settings, Logger: s.logger, BaseURL: s.cfg.BaseURL}
 	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses, Logger: s.logger}
 	get, post := fiber.MethodGet, fiber.MethodPost
 	return []Route{

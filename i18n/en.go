@@ -64,7 +64,7 @@ var en = map[string]string{
 	"privacy.title":            "Privacy notice",
 	"privacy.intro":            "This system handles your personal information under China's Personal Information Protection Law and collects only what training requires.",
 	"privacy.what.heading":     "What we collect",
-	"privacy.what":             "Your name, mobile number, username and password (stored only as an irreversible hash), and your enrolment, attendance, credit-hour and certificate records. We do not collect ID-card numbers.",
+	"privacy.what":             "Your name, mobile number, username and password (stored only as an irreversible hash); as a trainee, your community, workplace, trainee type (party member, community worker, resident, volunteer), a party member's branch, and optionally your gender; and your enrolment, attendance, credit-hour and certificate records. We do not collect ID-card numbers.",
 	"privacy.why.heading":      "Why",
 	"privacy.why":              "To schedule courses, take attendance, count credit hours, issue and verify certificates, and reach you when a course changes.",
 	"privacy.who.heading":      "Who can see it",
@@ -147,13 +147,17 @@ var en = map[string]string{
 	"users.self":          "You cannot change your own role or disable your own account.",
 
 	// School settings
-	"settings.title":         "Settings",
-	"settings.name":          "School name",
-	"settings.name.required": "Please enter the school's name.",
-	"settings.name.long":     "The school's name can be at most 60 characters.",
-	"settings.registration":  "Trainees may register themselves",
-	"settings.save":          "Save settings",
-	"settings.saved":         "Settings saved.",
+	"settings.title":           "Settings",
+	"settings.name":            "School name",
+	"settings.name.required":   "Please enter the school's name.",
+	"settings.name.long":       "The school's name can be at most 60 characters.",
+	"settings.registration":    "Trainees may register themselves",
+	"settings.save":            "Save settings",
+	"settings.saved":           "Settings saved.",
+	"settings.target":          "Yearly credit-hour target for party members",
+	"settings.target.hint":     "The credit hours each party member should earn in a year: 0–999, one decimal at most; 32 by default. My credit hours and the credit-hour report measure against it.",
+	"settings.target.required": "Please enter the yearly credit-hour target.",
+	"settings.target.invalid":  "The yearly target must be a number from 0 to 999 with at most one decimal, such as 32 or 32.5.",
 
 	// Errors
 	"error.title":       "Something went wrong",

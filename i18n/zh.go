@@ -64,7 +64,7 @@ var zh = map[string]string{
 	"privacy.title":            "个人信息保护说明",
 	"privacy.intro":            "本系统依照《个人信息保护法》处理您的个人信息，只收集开展培训所必需的信息。",
 	"privacy.what.heading":     "我们收集哪些信息",
-	"privacy.what":             "姓名、手机号、用户名和登录密码（仅保存不可逆的加密摘要），以及报名、考勤、学时和证书记录。我们不收集身份证号。",
+	"privacy.what":             "姓名、手机号、用户名和登录密码（仅保存不可逆的加密摘要）；学员资料：所在社区、工作单位、学员类型（党员、社区工作者、居民、志愿者）、党员所在党支部，性别可不填；以及报名、考勤、学时和证书记录。我们不收集身份证号。",
 	"privacy.why.heading":      "为什么收集",
 	"privacy.why":              "用于安排课程、记录考勤、统计学时、颁发和核验证书，以及在课程变动时联系您。",
 	"privacy.who.heading":      "谁能看到",
@@ -147,13 +147,17 @@ var zh = map[string]string{
 	"users.self":          "不能修改自己的角色或停用自己的账户。",
 
 	// School settings
-	"settings.title":         "系统设置",
-	"settings.name":          "学校名称",
-	"settings.name.required": "请填写学校名称。",
-	"settings.name.long":     "学校名称不能超过 60 个字。",
-	"settings.registration":  "允许学员自助注册",
-	"settings.save":          "保存设置",
-	"settings.saved":         "设置已保存。",
+	"settings.title":           "系统设置",
+	"settings.name":            "学校名称",
+	"settings.name.required":   "请填写学校名称。",
+	"settings.name.long":       "学校名称不能超过 60 个字。",
+	"settings.registration":    "允许学员自助注册",
+	"settings.save":            "保存设置",
+	"settings.saved":           "设置已保存。",
+	"settings.target":          "党员年度学时目标",
+	"settings.target.hint":     "每名党员每年应达到的学时，0–999，可以有一位小数，默认 32。“我的学时”和学时统计都按这个目标计算。",
+	"settings.target.required": "请填写党员年度学时目标。",
+	"settings.target.invalid":  "年度学时目标请填写 0–999 之间的数，最多一位小数，例如 32 或 32.5。",
 
 	// Errors
 	"error.title":       "出错了",

@@ -1,10 +1,13 @@
-// Package settings keeps the school's own settings: its name and whether
-// trainees may register themselves. Later features add their settings here.
+// Package settings keeps the school's own settings: its name, whether
+// trainees may register themselves and the yearly credit-hour target of
+// party members. Later features add their settings here.
 package settings
 
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/text/width"
 
 	"partyschool/web"
 )
@@ -75,8 +79,9 @@ func (s *Store) RegistrationOpen(ctx context.Context) (bool, error) {
 // Update saves the settings.
 func (s *Store) Update(ctx context.Context, sc School) error {
 	_, err := s.db.ExecContext(ctx, `
-		UPDATE school_settings SET school_name = $1, registration_open = $2, updated_at = now()`,
-		sc.Name, sc.RegistrationOpen)
+		UPDATE school_settings SET school_name = $1, registration_open = $2, credit_hour_target = $3,
+		       updated_at = now()`,
+		sc.Name, sc.RegistrationOpen, sc.CreditHourTarget)
 	if err != nil {
 		return fmt.Errorf("update school settings: %w", err)
 	}
@@ -91,7 +96,19 @@ func (s *Store) Update(ctx context.Context, sc School) error {
 type Form struct {
 	Name             string
 	RegistrationOpen bool
+	CreditHourTarget string
 }
+
+// FormOf fills the form from the stored settings.
+func FormOf(sc School) Form {
+	return Form{
+		Name: sc.Name, RegistrationOpen: sc.RegistrationOpen,
+		CreditHourTarget: strconv.FormatFloat(sc.CreditHourTarget, 'f', -1, 64),
+	}
+}
+
+// MaxCreditHourTarget is the largest yearly target the schema holds.
+const MaxCreditHourTarget = 999
 
 // Parse validates the form.
 func (f Form) Parse() (School, web.FieldErrors) {
@@ -102,6 +119,19 @@ func (f Form) Parse() (School, web.FieldErrors) {
 		errs.Add("name", "settings.name.required")
 	case n > 60:
 		errs.Add("name", "settings.name.long")
+	}
+	// Hours with at most one decimal, plain digits only (no 1e2 or Inf);
+	// full-width digits typed on a Chinese keyboard are read as meant.
+	target := width.Narrow.String(strings.TrimSpace(f.CreditHourTarget))
+	hours, err := strconv.ParseFloat(target, 64)
+	switch {
+	case target == "":
+		errs.Add("credit_hour_target", "settings.target.required")
+	case err != nil || strings.Trim(target, "0123456789.") != "" || hours < 0 || hours > MaxCreditHourTarget ||
+		math.Abs(hours*10-math.Round(hours*10)) > 1e-9:
+		errs.Add("credit_hour_target", "settings.target.invalid")
+	default:
+		sc.CreditHourTarget = math.Round(hours*10) / 10
 	}
 	return sc, errs
 }
@@ -118,7 +148,7 @@ func (h *Handler) Edit(c *fiber.Ctx) error {
 		return err
 	}
 	p := web.NewPage(c, "settings.title")
-	p.Form = Form{Name: sc.Name, RegistrationOpen: sc.RegistrationOpen}
+	p.Form = FormOf(sc)
 	if c.Query("saved") == "1" {
 		p.Notice = p.T("settings.saved")
 	}
@@ -130,6 +160,17 @@ func (h *Handler) Update(c *fiber.Ctx) error {
 	f := Form{
 		Name:             web.Clean(c.FormValue("school_name"), 400),
 		RegistrationOpen: c.FormValue("registration_open") == "on",
+		CreditHourTarget: web.Clean(c.FormValue("credit_hour_target"), 40),
+	}
+	// A form without the target field at all (a page opened before the
+	// field was added to it) leaves the target as it is; a blank field
+	// is refused.
+	if !hasField(c, "credit_hour_target") {
+		cur, err := h.Store.Get(c.UserContext())
+		if err != nil {
+			return err
+		}
+		f.CreditHourTarget = FormOf(cur).CreditHourTarget
 	}
 	sc, errs := f.Parse()
 	if errs.Any() {
@@ -143,4 +184,17 @@ func (h *Handler) Update(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/admin/settings?saved=1", fiber.StatusSeeOther)
+}
+
+// hasField reports whether the posted form carries the field, even empty.
+func hasField(c *fiber.Ctx, key string) bool {
+	if c.Request().PostArgs().Has(key) {
+		return true
+	}
+	mf, err := c.MultipartForm()
+	if err != nil {
+		return false
+	}
+	_, ok := mf.Value[key]
+	return ok
 }

@@ -2,6 +2,7 @@ package trainees
 
 import (
 	"log/slog"
+	"net/url"
 
 	"partyschool/courses"
 	"partyschool/places"
@@ -17,4 +18,5 @@ type Handler struct {
 	Places   *places.Store
 	Settings *settings.Store
 	Logger   *slog.Logger
+	BaseURL  *url.URL // absolute links (the sign-in address on slips) come from here
 }
