@@ -178,9 +178,9 @@ func (s *Store) BelowTarget(ctx context.Context, f ReportFilter) (Report, error)
 		LEFT JOIN LATERAL (
 			SELECT id, name, phone, community_name, party_branch, earned FROM members
 			WHERE earned < $6::numeric
-			ORDER BY earned, name, id
+			ORDER BY earned, name COLLATE "zh-Hans-x-icu", id
 			LIMIT $7 OFFSET $8) p ON true
-		ORDER BY p.earned, p.name, p.id`, from, to, 0, f.CommunityID, branch, f.Target, f.Limit, f.Offset)
+		ORDER BY p.earned, p.name COLLATE "zh-Hans-x-icu", p.id`, from, to, 0, f.CommunityID, branch, f.Target, f.Limit, f.Offset)
 	if err != nil {
 		return Report{}, fmt.Errorf("party members below %v credit hours in %d: %w", f.Target, f.Year, err)
 	}

@@ -108,7 +108,7 @@ func (s *Store) Roll(ctx context.Context, courseID int64) (Roll, error) {
 		LEFT JOIN trainees t ON t.user_id = e.trainee_id
 		LEFT JOIN communities m ON m.id = t.community_id
 		WHERE e.course_id = $1 AND e.status <> 'withdrawn'
-		ORDER BY e.status, position, convert_to(u.name, 'GB18030'), e.trainee_id`, courseID)
+		ORDER BY e.status, position, u.name COLLATE "zh-Hans-x-icu", e.trainee_id`, courseID)
 	if err != nil {
 		return Roll{}, fmt.Errorf("roll of course %d: %w", courseID, err)
 	}

@@ -451,7 +451,7 @@ func TestSignInSheet(t *testing.T) {
 		// By name, as the roll orders it.
 		names := []string{s.name(t, "trainee02"), s.name(t, "trainee05")}
 		var sorted []string
-		s.env.DB.Select(&sorted, `SELECT name FROM users WHERE name = ANY($1) ORDER BY convert_to(name, 'GB18030')`, "{"+strings.Join(names, ",")+"}")
+		s.env.DB.Select(&sorted, `SELECT name FROM users WHERE name = ANY($1) ORDER BY name COLLATE "zh-Hans-x-icu"`, "{"+strings.Join(names, ",")+"}")
 		if i, j := strings.Index(res.Body, "<td>"+sorted[0]+"</td>"), strings.Index(res.Body, "<td>"+sorted[1]+"</td>"); i < 0 || j < i {
 			t.Errorf("%s: the sheet is not in name order %v", who, sorted)
 		}

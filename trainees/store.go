@@ -78,7 +78,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Trainee, int, error) {
 	}
 	out := []Trainee{}
 	err = s.db.SelectContext(ctx, &out, traineeSelect+registryWhere+`
-		ORDER BY convert_to(u.name, 'GB18030'), u.id LIMIT $5 OFFSET $6`, append(args, f.Limit, f.Offset)...)
+		ORDER BY u.name COLLATE "zh-Hans-x-icu", u.id LIMIT $5 OFFSET $6`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list trainees: %w", err)
 	}
