@@ -11,23 +11,21 @@ import (
 
 	"github.com/lib/pq"
 
+	"partyschool/places"
 	"partyschool/sheets"
 )
 
 // The roster's columns in a spreadsheet, in the order of the template and
 // of an export, with the other names a header may use for them.
-var columns = []struct {
-	Key   string   // the catalogue key of the header (lecturers.col.*)
-	Names []string // accepted header names; the first is the template's
-}{
-	{"name", []string{"姓名", "name"}},
-	{"team", []string{"队伍", "讲师队伍", "team"}},
-	{"title", []string{"职务/职称", "职务", "职称", "title"}},
-	{"organisation", []string{"工作单位", "单位", "organisation", "organization"}},
-	{"community", []string{"所在社区", "社区", "community"}},
-	{"phone", []string{"手机号", "手机", "联系电话", "电话", "phone"}},
-	{"topics", []string{"擅长主题", "主题", "擅长领域", "topics"}},
-	{"bio", []string{"简介", "个人简介", "bio"}},
+var columns = []sheets.Column{
+	{Key: "name", Names: []string{"姓名", "name"}},
+	{Key: "team", Names: []string{"队伍", "讲师队伍", "team"}},
+	{Key: "title", Names: []string{"职务/职称", "职务", "职称", "title"}},
+	{Key: "organisation", Names: []string{"工作单位", "单位", "organisation", "organization"}},
+	{Key: "community", Names: []string{"所在社区", "社区", "community"}},
+	{Key: "phone", Names: []string{"手机号", "手机", "联系电话", "电话", "phone"}},
+	{Key: "topics", Names: []string{"擅长主题", "主题", "擅长领域", "topics"}},
+	{Key: "bio", Names: []string{"简介", "个人简介", "bio"}},
 }
 
 // teamNames maps what people write in the team column to a team.
@@ -52,57 +50,23 @@ type ImportRow struct {
 func (r ImportRow) OK() bool { return len(r.Problems) == 0 }
 
 // Header returns the template's header row.
-func Header() []string {
-	out := make([]string, len(columns))
-	for i, c := range columns {
-		out[i] = c.Names[0]
-	}
-	return out
-}
-
-// ErrMissingColumn is returned when the header lacks the name or team column.
-type ErrMissingColumn struct{ Column string }
-
-func (e ErrMissingColumn) Error() string { return "missing column " + e.Column }
+func Header() []string { return sheets.Header(columns) }
 
 // CheckTable reads an uploaded table into rows and finds each row's
 // problems: a missing name, an unknown team or community, a malformed
 // phone, a duplicate of a lecturer on the roster or of an earlier row.
 func (s *Store) CheckTable(ctx context.Context, t *sheets.Table) ([]ImportRow, error) {
-	index := make([]int, len(columns))
-	for i, c := range columns {
-		index[i] = t.Column(c.Names...)
-	}
-	for _, must := range []int{0, 1} {
-		if index[must] < 0 {
-			return nil, ErrMissingColumn{columns[must].Key}
-		}
-	}
-	communities := map[string]int64{}
-	rows, err := s.db.QueryxContext(ctx, `SELECT id, name FROM communities`)
+	rows, err := t.Pick(columns, 0, 1)
 	if err != nil {
-		return nil, fmt.Errorf("read communities: %w", err)
+		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		communities[name] = id
+	communities, err := places.CommunityIDs(ctx, s.db)
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
-
-	out := make([]ImportRow, 0, len(t.Rows))
-	for _, r := range t.Rows {
-		cells := make([]string, len(columns))
-		for i, at := range index {
-			if at >= 0 {
-				cells[i] = r.Cells[at]
-			}
-		}
-		out = append(out, checkRow(r.Line, cells, communities))
+	out := make([]ImportRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, checkRow(r.Line, r.Cells, communities))
 	}
 	if err := s.markDuplicates(ctx, out); err != nil {
 		return nil, err

@@ -70,7 +70,7 @@ func (h *Handler) Preview(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	rows, err := h.Store.CheckTable(ctx, table)
-	var missing ErrMissingColumn
+	var missing sheets.MissingColumnError
 	if errors.As(err, &missing) {
 		return h.renderImport(c, fiber.StatusUnprocessableEntity, importPage{}, "lecturers.import.no"+missing.Column)
 	}

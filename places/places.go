@@ -284,3 +284,17 @@ func (s *Store) DeleteVenue(ctx context.Context, id int64) error {
 	}
 	return database.Affected(res, ErrNotFound)
 }
+
+// CommunityIDs maps every community's name to its id, for importers that
+// read communities by name.
+func CommunityIDs(ctx context.Context, q sqlx.QueryerContext) (map[string]int64, error) {
+	var list []Community
+	if err := sqlx.SelectContext(ctx, q, &list, `SELECT id, name, district FROM communities`); err != nil {
+		return nil, fmt.Errorf("read communities: %w", err)
+	}
+	out := make(map[string]int64, len(list))
+	for _, m := range list {
+		out[m.Name] = m.ID
+	}
+	return out, nil
+}

@@ -76,3 +76,51 @@ func columnKey(s string) string {
 		s = t
 	}
 }
+
+// Column is a column an importer reads: what it holds (a key the importer
+// names it by) and the header names it accepts, the template's first.
+type Column struct {
+	Key   string
+	Names []string
+}
+
+// Header returns the template's header row for cols.
+func Header(cols []Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Names[0]
+	}
+	return out
+}
+
+// MissingColumnError says which required column a file's header lacks.
+type MissingColumnError struct{ Column string }
+
+func (e MissingColumnError) Error() string { return "missing column " + e.Column }
+
+// Pick returns the data rows with their cells in the order of cols,
+// wherever the file has them; a column the file lacks reads "". A file
+// without one of the required columns (indexes into cols) is a
+// MissingColumnError naming the first.
+func (t *Table) Pick(cols []Column, required ...int) ([]Row, error) {
+	index := make([]int, len(cols))
+	for i, c := range cols {
+		index[i] = t.Column(c.Names...)
+	}
+	for _, must := range required {
+		if index[must] < 0 {
+			return nil, MissingColumnError{cols[must].Key}
+		}
+	}
+	out := make([]Row, len(t.Rows))
+	for n, r := range t.Rows {
+		cells := make([]string, len(cols))
+		for i, at := range index {
+			if at >= 0 {
+				cells[i] = r.Cells[at]
+			}
+		}
+		out[n] = Row{Line: r.Line, Cells: cells}
+	}
+	return out, nil
+}

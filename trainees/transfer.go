@@ -17,23 +17,21 @@ import (
 
 	"partyschool/auth"
 	"partyschool/courses"
+	"partyschool/places"
 	"partyschool/sheets"
 	"partyschool/web"
 )
 
 // The registry's columns in a spreadsheet, in the order of the template,
 // with the other names a header may use for them.
-var importColumns = []struct {
-	Key   string   // what the column holds
-	Names []string // accepted header names; the first is the template's
-}{
-	{"name", []string{"姓名", "name"}},
-	{"phone", []string{"手机号", "手机", "手机号码", "联系电话", "电话", "phone", "mobile"}},
-	{"gender", []string{"性别", "gender"}},
-	{"community", []string{"社区", "所在社区", "community"}},
-	{"organisation", []string{"工作单位", "单位", "organisation", "organization", "workplace"}},
-	{"kind", []string{"类型", "学员类型", "type", "kind"}},
-	{"branch", []string{"党支部", "所在党支部", "party branch", "branch"}},
+var importColumns = []sheets.Column{
+	{Key: "name", Names: []string{"姓名", "name"}},
+	{Key: "phone", Names: []string{"手机号", "手机", "手机号码", "联系电话", "电话", "phone", "mobile"}},
+	{Key: "gender", Names: []string{"性别", "gender"}},
+	{Key: "community", Names: []string{"社区", "所在社区", "community"}},
+	{Key: "organisation", Names: []string{"工作单位", "单位", "organisation", "organization", "workplace"}},
+	{Key: "kind", Names: []string{"类型", "学员类型", "type", "kind"}},
+	{Key: "branch", Names: []string{"党支部", "所在党支部", "party branch", "branch"}},
 }
 
 // kindNames maps what people write in the type column to a kind.
@@ -57,11 +55,6 @@ var (
 	ErrBatchExpired = errors.New("import batch missing, used or expired")
 	ErrImportCourse = errors.New("the chosen course takes no enrolments now")
 )
-
-// ErrMissingColumn is returned when the header lacks the name or phone column.
-type ErrMissingColumn struct{ Column string }
-
-func (e ErrMissingColumn) Error() string { return "missing column " + e.Column }
 
 // ErrImportChanged is returned when rows checked at the preview no longer
 // hold: a phone number now has an account, say. Nothing was written.
@@ -97,13 +90,7 @@ type importBatch struct {
 }
 
 // ImportHeader returns the template's header row.
-func ImportHeader() []string {
-	out := make([]string, len(importColumns))
-	for i, c := range importColumns {
-		out[i] = c.Names[0]
-	}
-	return out
-}
+func ImportHeader() []string { return sheets.Header(importColumns) }
 
 // CheckTable reads an uploaded table into rows and finds each row's
 // problems: a missing name, a bad phone number, an unknown gender,
@@ -111,35 +98,17 @@ func ImportHeader() []string {
 // an account that is not a trainee's. A valid row whose phone number is a
 // trainee's already matches that trainee.
 func (s *Store) CheckTable(ctx context.Context, t *sheets.Table) ([]ImportRow, error) {
-	index := make([]int, len(importColumns))
-	for i, c := range importColumns {
-		index[i] = t.Column(c.Names...)
+	rows, err := t.Pick(importColumns, 0, 1)
+	if err != nil {
+		return nil, err
 	}
-	for _, must := range []int{0, 1} {
-		if index[must] < 0 {
-			return nil, ErrMissingColumn{importColumns[must].Key}
-		}
+	communities, err := places.CommunityIDs(ctx, s.db)
+	if err != nil {
+		return nil, err
 	}
-	var list []struct {
-		ID   int64  `db:"id"`
-		Name string `db:"name"`
-	}
-	if err := s.db.SelectContext(ctx, &list, `SELECT id, name FROM communities`); err != nil {
-		return nil, fmt.Errorf("read communities: %w", err)
-	}
-	communities := make(map[string]int64, len(list))
-	for _, m := range list {
-		communities[m.Name] = m.ID
-	}
-	out := make([]ImportRow, 0, len(t.Rows))
-	for _, r := range t.Rows {
-		cells := make([]string, len(importColumns))
-		for i, at := range index {
-			if at >= 0 {
-				cells[i] = r.Cells[at]
-			}
-		}
-		out = append(out, checkImportRow(r.Line, cells, communities))
+	out := make([]ImportRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, checkImportRow(r.Line, r.Cells, communities))
 	}
 	if err := s.matchPhones(ctx, out); err != nil {
 		return nil, err

@@ -104,7 +104,7 @@ func (h *Handler) Preview(c *fiber.Ctx) error {
 		return err
 	}
 	rows, err := h.Store.CheckTable(ctx, table)
-	var missing ErrMissingColumn
+	var missing sheets.MissingColumnError
 	if errors.As(err, &missing) {
 		return h.renderImport(c, fiber.StatusUnprocessableEntity, importPage{}, chosen, "registry.import.no"+missing.Column)
 	}
