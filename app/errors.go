@@ -49,7 +49,7 @@ func (s *Server) renderError(c *fiber.Ctx, err error) error {
 		status, key = fiber.StatusServiceUnavailable, "error.unavailable"
 		s.logger.Warn("database unavailable", "request_id", web.RequestID(c), "err", err)
 	default:
-		s.logger.Error("internal error", "request_id", web.RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		s.logger.Error("internal error", "request_id", web.RequestID(c), "method", c.Method(), "path", loggedPath(c.Path()), "err", err)
 	}
 	if status == fiber.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "30")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -90,7 +91,7 @@ func (s *Server) finishRequest(c *fiber.Ctx, start time.Time) {
 	attrs := []any{
 		"request_id", web.RequestID(c),
 		"method", c.Method(),
-		"path", c.Path(),
+		"path", loggedPath(c.Path()),
 		"status", status,
 		"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 		"ip", web.ClientIP(c),
@@ -154,4 +155,18 @@ func (s *Server) setPreference(c *fiber.Ctx, name, value string) {
 		Secure:   s.cfg.SecureCookies(),
 		SameSite: fiber.CookieSameSiteLaxMode,
 	})
+}
+
+// secretPaths are the paths whose last segment is a secret (a trainee's
+// private calendar feed): logs show the route, never the key to it.
+var secretPaths = []string{"/calendar/trainees/"}
+
+// loggedPath is the request path as the logs may keep it.
+func loggedPath(path string) string {
+	for _, p := range secretPaths {
+		if strings.HasPrefix(path, p) {
+			return p + "…"
+		}
+	}
+	return path
 }

@@ -27,7 +27,7 @@ type Schedules interface {
 	// for one.
 	FeedToken(ctx context.Context, traineeID int64) (string, error)
 	// ByFeedToken finds whose feed a token opens; an unknown token is
-	// an error that the feed answers with 404.
+	// ErrNotFound, which the feed answers with 404.
 	ByFeedToken(ctx context.Context, token string) (traineeID int64, name string, err error)
 }
 

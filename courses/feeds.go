@@ -168,8 +168,11 @@ var traineeStatuses = []string{StatusPublished, StatusClosed, StatusArchived}
 func (h *Handler) TraineeFeed(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id, name, err := h.Schedules.ByFeedToken(ctx, c.Params("token"))
-	if err != nil {
+	if errors.Is(err, ErrNotFound) {
 		return web.NotFound()
+	}
+	if err != nil {
+		return err // an outage: a calendar app retries, where a 404 could make it drop the feed
 	}
 	ids, err := h.Schedules.EnrolledCourseIDs(ctx, id)
 	if err != nil {

@@ -270,6 +270,9 @@ func (s *Store) Timetable(ctx context.Context, f TimetableFilter) ([]Session, er
 		f.Limit = 1000
 	}
 	out := []Session{}
+	if f.CourseIDs != nil && len(f.CourseIDs) == 0 {
+		return out, nil // a trainee with no seat has no sessions
+	}
 	err := s.db.SelectContext(ctx, &out, sessionSelect+`
 		WHERE s.starts_at < $2 AND s.ends_at > $1
 		  -- No session lasts over 12 hours (a CHECK holds it), so this

@@ -4,7 +4,13 @@
 -- +goose Up
 
 -- One phone, one account: imports match an existing trainee by phone, and
--- registration refuses a number that already has an account.
+-- registration refuses a number that already has an account. Accounts
+-- made before this rule may share a number (a couple on one phone): the
+-- oldest keeps it, the others lose it and can add their own on their
+-- profile. Nothing else about those accounts changes.
+UPDATE users u SET phone = NULL
+WHERE phone IS NOT NULL
+  AND EXISTS (SELECT 1 FROM users o WHERE o.phone = u.phone AND o.id < u.id);
 CREATE UNIQUE INDEX users_phone_key ON users (phone);
 -- Set on accounts created with a one-time password (trainee import): the
 -- first sign-in must choose a new one before anything else.
@@ -24,15 +30,21 @@ CREATE TABLE trainees (
     kind         text NOT NULL DEFAULT 'resident'
                  CHECK (kind IN ('party_member', 'community_worker', 'resident', 'volunteer')),
     party_branch text NOT NULL DEFAULT '' CHECK (char_length(party_branch) <= 60),
-    -- The private calendar feed's secret (256 random bits, base64url); NULL
-    -- until the trainee first opens their schedule.
-    feed_token   text UNIQUE CHECK (feed_token ~ '^[A-Za-z0-9_-]{43}$'),
     updated_at   timestamptz NOT NULL DEFAULT now(),
     -- Only party members belong to a party branch.
     CHECK (kind = 'party_member' OR party_branch = '')
 );
 CREATE INDEX trainees_community_kind_idx ON trainees (community_id, kind);
 CREATE INDEX trainees_kind_branch_idx ON trainees (kind, party_branch);
+
+-- The secret of a trainee's private calendar feed (256 random bits,
+-- base64url), made when they ask for one. Kept apart from the profile, so
+-- that asking for a feed does not make a profile.
+CREATE TABLE feed_tokens (
+    user_id    bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    token      text NOT NULL UNIQUE CHECK (token ~ '^[A-Za-z0-9_-]{43}$'),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
 
 -- How many trainees hold a seat: kept by the trigger below, so that the
 -- CHECK makes over-enrolment impossible whatever the application does.
@@ -100,6 +112,7 @@ DROP FUNCTION enrolments_count_seats();
 DROP TABLE enrolments;
 DROP SEQUENCE enrolment_queue;
 ALTER TABLE courses DROP CONSTRAINT courses_enrolled_within_capacity, DROP COLUMN enrolled;
+DROP TABLE feed_tokens;
 DROP TABLE trainees;
 ALTER TABLE school_settings DROP COLUMN credit_hour_target;
 ALTER TABLE users DROP COLUMN must_change_password;

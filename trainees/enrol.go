@@ -148,17 +148,20 @@ func (c *lockedCourse) mayChange(staff bool) error {
 	return nil
 }
 
-// isTrainee checks that the account exists and is a trainee's.
+// isTrainee checks that the account exists, is a trainee's and is not
+// disabled.
 func isTrainee(ctx context.Context, q sqlx.QueryerContext, id int64) error {
-	var role string
-	err := sqlx.GetContext(ctx, q, &role, `SELECT role FROM users WHERE id = $1`, id)
-	if errors.Is(err, sql.ErrNoRows) {
+	var row struct {
+		Role     string `db:"role"`
+		Disabled bool   `db:"disabled"`
+	}
+	err := sqlx.GetContext(ctx, q, &row, `SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1`, id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows), err == nil && row.Disabled:
 		return ErrNotFound
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("role of user %d: %w", id, err)
-	}
-	if role != "trainee" {
+	case row.Role != "trainee":
 		return ErrNotTrainee
 	}
 	return nil

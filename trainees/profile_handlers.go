@@ -107,62 +107,6 @@ func (h *Handler) UpdateProfile(c *fiber.Ctx) error {
 	return c.Redirect("/my/schedule?done=profile", fiber.StatusSeeOther)
 }
 
-// courseID reads :id, the course of an enrol or withdraw form.
-func courseID(c *fiber.Ctx) (int64, error) { return web.PathID(c) }
-
-// Enrol puts the signed-in trainee on the course, or on its waitlist,
-// and goes back to the course page, which says which.
-func (h *Handler) Enrol(c *fiber.Ctx) error {
-	id, err := courseID(c)
-	if err != nil {
-		return err
-	}
-	v := web.ViewerOf(c)
-	out, err := h.Store.Enrol(c.UserContext(), id, v.ID, v.ID, false)
-	if err != nil {
-		return h.refusal(c, id, err)
-	}
-	done := "enrolled"
-	switch {
-	case out.Already:
-		done = "already"
-	case out.Status == StatusWaitlisted:
-		done = "waitlisted"
-	}
-	return c.Redirect("/courses/"+strconv.FormatInt(id, 10)+"?done="+done+"#enrolment", fiber.StatusSeeOther)
-}
-
-// Withdraw takes the signed-in trainee off the course or its waitlist.
-func (h *Handler) Withdraw(c *fiber.Ctx) error {
-	id, err := courseID(c)
-	if err != nil {
-		return err
-	}
-	v := web.ViewerOf(c)
-	_, err = h.Store.Withdraw(c.UserContext(), id, v.ID, v.ID, false)
-	if err != nil && !errors.Is(err, ErrNotOnCourse) { // not on it: withdrawn already, by a second click or another tab
-		return h.refusal(c, id, err)
-	}
-	return c.Redirect("/courses/"+strconv.FormatInt(id, 10)+"?done=withdrawn#enrolment", fiber.StatusSeeOther)
-}
-
-// refusal answers a refused enrolment or withdrawal: a course the trainee
-// may not see is 404, a closed window goes back to the course page with
-// the reason, anything else is the error page.
-func (h *Handler) refusal(c *fiber.Ctx, courseID int64, err error) error {
-	var closed *ClosedError
-	switch {
-	case errors.Is(err, ErrCourseNotFound):
-		return web.NotFound()
-	case errors.As(err, &closed):
-		if closed.State == "unpublished" {
-			return web.NotFound() // a draft is not there for trainees
-		}
-		return c.Redirect("/courses/"+strconv.FormatInt(courseID, 10)+"?problem="+closed.State+"#enrolment", fiber.StatusSeeOther)
-	}
-	return err
-}
-
 // ResetFeed gives the trainee's calendar feed its secret address, or a
 // new one; the old one stops working at once.
 func (h *Handler) ResetFeed(c *fiber.Ctx) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"partyschool/courses"
+	"partyschool/web"
 )
 
 // Standing answers the course page: the trainee's place on the course and
@@ -84,7 +85,10 @@ type RollEntry struct {
 
 // PhoneMasked returns the phone number with its middle digits hidden.
 func (r *RollEntry) PhoneMasked() string {
-	return (&Trainee{Phone: r.Phone}).PhoneMasked()
+	if r.Phone == nil {
+		return ""
+	}
+	return web.MaskPhone(*r.Phone)
 }
 
 // Roll is a course's trainees: those with a seat, by name, and the
@@ -155,4 +159,30 @@ func (s *Store) EnrolledCourseIDs(ctx context.Context, traineeID int64) ([]int64
 		return nil, fmt.Errorf("enrolled courses of trainee %d: %w", traineeID, err)
 	}
 	return ids, nil
+}
+
+// TeachesSession reports whether the account is the lecturer of the
+// session: the sign-in sheet is theirs to print.
+func (s *Store) TeachesSession(ctx context.Context, sessionID, userID int64) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `
+		SELECT EXISTS (SELECT 1 FROM course_sessions s JOIN lecturers l ON l.id = s.lecturer_id
+		               WHERE s.id = $1 AND l.user_id = $2)`, sessionID, userID)
+	if err != nil {
+		return false, fmt.Errorf("does user %d teach session %d: %w", userID, sessionID, err)
+	}
+	return ok, nil
+}
+
+// WasOnRoll reports whether the account has ever been on the course's
+// roll (whatever its role is now: someone made a lecturer keeps their
+// seat until a coordinator removes them).
+func (s *Store) WasOnRoll(ctx context.Context, courseID, userID int64) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `
+		SELECT EXISTS (SELECT 1 FROM enrolments WHERE course_id = $1 AND trainee_id = $2)`, courseID, userID)
+	if err != nil {
+		return false, fmt.Errorf("was user %d on course %d: %w", userID, courseID, err)
+	}
+	return ok, nil
 }

@@ -261,10 +261,14 @@ func (h *Handler) rollTrainee(c *fiber.Ctx) (courseID, traineeID int64, err erro
 	if err != nil || traineeID <= 0 {
 		return 0, 0, web.NotFound()
 	}
-	if _, err := h.Store.Get(c.UserContext(), traineeID); errors.Is(err, ErrNotFound) {
-		return 0, 0, web.NotFound()
-	} else if err != nil {
+	// Anyone the roll lists may be acted on, whatever their role now; a
+	// stranger to the course is a missing page.
+	on, err := h.Store.WasOnRoll(c.UserContext(), courseID, traineeID)
+	if err != nil {
 		return 0, 0, err
+	}
+	if !on {
+		return 0, 0, web.NotFound()
 	}
 	return courseID, traineeID, nil
 }

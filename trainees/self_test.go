@@ -125,6 +125,15 @@ func TestEnrolmentRefusedOutsideTheWindow(t *testing.T) {
 	if res := c.Post("/courses/99999/enrol", nil); res.Status != http.StatusNotFound {
 		t.Errorf("enrolling in a missing course: %d", res.Status)
 	}
+	// Courses the trainee cannot see answer like missing ones, whatever
+	// the form: ids cannot be probed.
+	closed := openCourse(t, env, "T-SHUT", 10, nextWeek().AddDate(0, 0, 2), 6)
+	env.DB.MustExec(`UPDATE courses SET status = 'closed' WHERE id = $1`, closed)
+	for _, path := range []string{"/courses/" + itoa(draft) + "/withdraw", "/courses/" + itoa(closed) + "/enrol", "/courses/" + itoa(closed) + "/withdraw", "/courses/99999/withdraw"} {
+		if res := c.Post(path, nil); res.Status != http.StatusNotFound {
+			t.Errorf("POST %s: %d, want 404 like a missing course", path, res.Status)
+		}
+	}
 	if n := env.Count(`SELECT count(*) FROM enrolments e JOIN users u ON u.id = e.trainee_id WHERE u.username = 'late'`); n != 0 {
 		t.Errorf("%d enrolments written by refused requests", n)
 	}
@@ -373,5 +382,27 @@ func TestSignInSheetLinks(t *testing.T) {
 	trainee.Login("trainee", "partyschool")
 	if res := trainee.Get("/courses/" + itoa(course)); strings.Contains(res.Body, "/sign-in-sheet") {
 		t.Error("a trainee is offered sign-in sheets")
+	}
+}
+
+// TestRollRemovesSomeoneNoLongerATrainee: a trainee whose role changed
+// keeps their seat until a coordinator removes them, which must work.
+func TestRollRemovesSomeoneNoLongerATrainee(t *testing.T) {
+	env := apptest.NewDemo(t)
+	course := openCourse(t, env, "T-ROLE", 5, nextWeek(), 6)
+	c, u := env.LoginAs("trainee", "changer")
+	c.Post("/courses/"+itoa(course)+"/enrol", nil)
+	env.DB.MustExec(`UPDATE users SET role = 'lecturer' WHERE id = $1`, u.ID)
+	coord := env.Client()
+	coord.Login("coordinator", "partyschool")
+	res := coord.Post("/courses/"+itoa(course)+"/roll/"+itoa(u.ID)+"/remove", nil)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("remove: %d", res.Status)
+	}
+	if n := env.Count(`SELECT enrolled FROM courses WHERE id = $1`, course); n != 0 {
+		t.Errorf("%d seats still taken", n)
+	}
+	if res := coord.Post("/courses/"+itoa(course)+"/roll/99999/remove", nil); res.Status != http.StatusNotFound {
+		t.Errorf("removing a stranger to the course: %d, want 404", res.Status)
 	}
 }

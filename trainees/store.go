@@ -7,11 +7,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
 
 	"partyschool/auth"
+	"partyschool/courses"
 	"partyschool/database"
 	"partyschool/web"
 )
@@ -138,12 +140,15 @@ func upsertProfile(ctx context.Context, q sqlx.ExecerContext, id int64, f Fields
 	return nil
 }
 
+// feedTokenPattern is the shape of a feed token: 32 bytes in base64url.
+var feedTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
 // FeedToken returns the secret of a trainee's calendar feed, or "" when
 // the trainee has not asked for one yet. It never writes: pages read it
 // on GET.
 func (s *Store) FeedToken(ctx context.Context, id int64) (string, error) {
 	var token sql.NullString
-	err := s.db.GetContext(ctx, &token, `SELECT feed_token FROM trainees WHERE user_id = $1`, id)
+	err := s.db.GetContext(ctx, &token, `SELECT token FROM feed_tokens WHERE user_id = $1`, id)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("feed token of trainee %d: %w", id, err)
 	}
@@ -160,10 +165,10 @@ func (s *Store) ResetFeedToken(ctx context.Context, id int64) (string, error) {
 	token := base64.RawURLEncoding.EncodeToString(b)
 	var got string
 	err := s.db.GetContext(ctx, &got, `
-		INSERT INTO trainees (user_id, feed_token)
+		INSERT INTO feed_tokens (user_id, token)
 		SELECT id, $2 FROM users WHERE id = $1 AND role = 'trainee'
-		ON CONFLICT (user_id) DO UPDATE SET feed_token = EXCLUDED.feed_token
-		RETURNING feed_token`, id, token)
+		ON CONFLICT (user_id) DO UPDATE SET token = EXCLUDED.token, created_at = now()
+		RETURNING token`, id, token)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -174,20 +179,21 @@ func (s *Store) ResetFeedToken(ctx context.Context, id int64) (string, error) {
 }
 
 // ByFeedToken finds the trainee whose feed token this is. A malformed or
-// unknown token, or a disabled account, is not found.
+// unknown token, or a disabled account, is courses.ErrNotFound: the feed
+// answers it with 404, and any other error as the failure it is.
 func (s *Store) ByFeedToken(ctx context.Context, token string) (id int64, name string, err error) {
-	if len(token) != 43 {
-		return 0, "", ErrNotFound
+	if !feedTokenPattern.MatchString(token) {
+		return 0, "", courses.ErrNotFound
 	}
 	var row struct {
 		ID   int64  `db:"id"`
 		Name string `db:"name"`
 	}
 	err = s.db.GetContext(ctx, &row, `
-		SELECT u.id, u.name FROM trainees t JOIN users u ON u.id = t.user_id
-		WHERE t.feed_token = $1 AND u.disabled_at IS NULL AND u.role = 'trainee'`, token)
+		SELECT u.id, u.name FROM feed_tokens f JOIN users u ON u.id = f.user_id
+		WHERE f.token = $1 AND u.disabled_at IS NULL AND u.role = 'trainee'`, token)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", ErrNotFound
+		return 0, "", courses.ErrNotFound
 	}
 	if err != nil {
 		return 0, "", fmt.Errorf("trainee by feed token: %w", err)
