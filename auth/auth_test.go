@@ -107,4 +107,13 @@ func TestRegisterFormParse(t *testing.T) {
 			t.Errorf("field %s: got %q, want %q", field, errs[field], key)
 		}
 	}
+
+	// Sign-in takes a phone number for the username: a username holding
+	// one is refused.
+	for _, username := range []string{"13812345678", "wang13812345678", "13812345678-2"} {
+		_, errs = auth.RegisterForm{Name: "王小明", Phone: "13812345678", Username: username, Password: "correct horse battery"}.Parse()
+		if errs["username"] != "form.username.phone" {
+			t.Errorf("username %q: got %q, want form.username.phone", username, errs["username"])
+		}
+	}
 }

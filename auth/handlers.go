@@ -53,8 +53,9 @@ func (h *Handler) renderLogin(c *fiber.Ctx, status int, f loginForm, alert strin
 	return web.Render(c, status, "auth/login", p)
 }
 
-// Login checks the credentials and starts a session. A wrong username and
-// a wrong password get the same message and take the same time.
+// Login checks the credentials and starts a session. The name typed may be
+// the username or the account's mobile number. A wrong name and a wrong
+// password get the same message and take the same time.
 func (h *Handler) Login(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	f := loginForm{
@@ -64,16 +65,18 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 	password := web.Clean(c.FormValue("password"), 4*MaxPasswordLen)
 	ip := web.ClientIP(c)
 
-	attempt, err := h.Store.BeginAttempt(ctx, f.Username, ip)
+	u, key, err := h.account(ctx, f.Username)
+	if err != nil {
+		return err
+	}
+	// Failures count against the account whichever way it was named, so
+	// its phone number gives a guesser no more tries than its username.
+	attempt, err := h.Store.BeginAttempt(ctx, key, ip)
 	if err != nil {
 		return err
 	}
 	if attempt.Throttled {
 		return h.renderLogin(c, fiber.StatusTooManyRequests, f, throttledMessage(c, attempt))
-	}
-	u, err := h.Store.UserByUsername(ctx, f.Username)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
 	}
 	hash := dummyHash
 	if u != nil {
@@ -96,7 +99,7 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 	if u.Disabled() {
 		return h.renderLogin(c, fiber.StatusForbidden, f, web.T(c, "login.disabled"))
 	}
-	if err := h.Store.Succeeded(ctx, attempt, f.Username); err != nil {
+	if err := h.Store.Succeeded(ctx, attempt, key); err != nil {
 		return err
 	}
 	if err := h.startSession(c, u.ID); err != nil {
@@ -104,6 +107,33 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 	}
 	h.Logger.Info("login", "user_id", u.ID, "ip", ip, "request_id", web.RequestID(c))
 	return c.Redirect(f.Next, fiber.StatusSeeOther)
+}
+
+// account finds the account a sign-in names: by mobile number when what
+// was typed is one, else (or when no account has that number) by username.
+// It returns the key the attempt is throttled under: the account's
+// username when there is an account, else what was typed (the number
+// without its spaces and dashes). No account is (nil, key, nil).
+func (h *Handler) account(ctx context.Context, typed string) (*User, string, error) {
+	key := typed
+	if phone := NormalizePhone(typed); PhoneProblem(phone, true) == "" {
+		key = phone
+		u, err := h.Store.UserByPhone(ctx, phone)
+		if err == nil {
+			return u, u.Username, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, "", err
+		}
+	}
+	u, err := h.Store.UserByUsername(ctx, typed)
+	if errors.Is(err, ErrNotFound) {
+		return nil, key, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return u, u.Username, nil
 }
 
 func throttledMessage(c *fiber.Ctx, a *Attempt) string {
@@ -123,10 +153,10 @@ func (h *Handler) RegisterForm(c *fiber.Ctx) error {
 	if web.ViewerOf(c) != nil {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	return h.renderRegister(c, fiber.StatusOK, RegisterForm{}, nil)
+	return h.renderRegister(c, fiber.StatusOK, RegisterForm{}, nil, "")
 }
 
-func (h *Handler) renderRegister(c *fiber.Ctx, status int, f RegisterForm, errs web.FieldErrors) error {
+func (h *Handler) renderRegister(c *fiber.Ctx, status int, f RegisterForm, errs web.FieldErrors, alert string) error {
 	open, err := h.Registration.RegistrationOpen(c.UserContext())
 	if err != nil {
 		return err
@@ -137,13 +167,18 @@ func (h *Handler) renderRegister(c *fiber.Ctx, status int, f RegisterForm, errs 
 	p := web.NewPage(c, "register.title")
 	p.Form = f
 	p.Errors = errs
-	if errs.Any() {
+	switch {
+	case alert != "":
+		p.Alert = alert
+	case errs.Any():
 		p.Alert = p.T("form.fix")
 	}
 	return web.Render(c, status, "auth/register", p)
 }
 
-// Register creates a trainee account and signs it in.
+// Register creates a trainee account and signs it in. Saying that a phone
+// number or username is taken tells whether it has an account, so such
+// refusals are throttled per client address (MaxRegistrationFailures).
 func (h *Handler) Register(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	open, err := h.Registration.RegistrationOpen(ctx)
@@ -160,30 +195,43 @@ func (h *Handler) Register(c *fiber.Ctx) error {
 		Password: web.Clean(c.FormValue("password"), 4*MaxPasswordLen),
 	}
 	nu, errs := f.Parse()
-	if _, bad := errs["username"]; !bad {
-		taken, err := h.Store.UsernameExists(ctx, nu.Username)
-		if err != nil {
-			return err
-		}
-		if taken {
-			errs.Add("username", "form.username.taken")
-		}
-	}
 	f.Password = "" // never sent back to the browser
-	if errs.Any() {
-		return h.renderRegister(c, fiber.StatusUnprocessableEntity, f, errs)
-	}
-	u, err := h.Store.CreateUser(ctx, nu)
-	if errors.Is(err, ErrUsernameTaken) { // taken by a concurrent registration
-		errs.Add("username", "form.username.taken")
-		return h.renderRegister(c, fiber.StatusUnprocessableEntity, f, errs)
-	}
-	if errors.Is(err, ErrPhoneTaken) {
-		errs.Add("phone", "form.phone.taken")
-		return h.renderRegister(c, fiber.StatusUnprocessableEntity, f, errs)
-	}
+	ip := web.ClientIP(c)
+	attempt, err := h.Store.BeginRegistration(ctx, ip)
 	if err != nil {
 		return err
+	}
+	if attempt.Throttled {
+		h.Logger.Info("registration throttled", "ip", ip, "request_id", web.RequestID(c))
+		return h.renderRegister(c, fiber.StatusTooManyRequests, f, nil,
+			web.T(c, "register.throttled", int(math.Ceil(attempt.Wait.Minutes()))))
+	}
+	taken, err := h.taken(ctx, nu, errs)
+	if err != nil {
+		return err
+	}
+	if !taken {
+		if err := h.Store.Forget(ctx, attempt); err != nil {
+			return err
+		}
+	}
+	if errs.Any() {
+		return h.renderRegister(c, fiber.StatusUnprocessableEntity, f, errs, "")
+	}
+	u, err := h.Store.CreateUser(ctx, nu)
+	switch {
+	case errors.Is(err, ErrUsernameTaken): // taken by a concurrent registration
+		errs.Add("username", "form.username.taken")
+	case errors.Is(err, ErrPhoneTaken):
+		errs.Add("phone", "form.phone.taken")
+	case err != nil:
+		return err
+	}
+	if errs.Any() {
+		if err := h.Store.RegistrationRefused(ctx, ip); err != nil {
+			return err
+		}
+		return h.renderRegister(c, fiber.StatusUnprocessableEntity, f, errs, "")
 	}
 	h.Logger.Info("registered", "user_id", u.ID, "request_id", web.RequestID(c))
 	if err := h.startSession(c, u.ID); err != nil {
@@ -191,6 +239,33 @@ func (h *Handler) Register(c *fiber.Ctx) error {
 	}
 	// The trainee's profile (community, type) comes next.
 	return c.Redirect("/my/profile?welcome=1", fiber.StatusSeeOther)
+}
+
+// taken adds a message to errs for a valid username or phone number that
+// already has an account, and reports whether it did.
+func (h *Handler) taken(ctx context.Context, nu NewUser, errs web.FieldErrors) (bool, error) {
+	taken := false
+	if _, bad := errs["username"]; !bad {
+		exists, err := h.Store.UsernameExists(ctx, nu.Username)
+		if err != nil {
+			return false, err
+		}
+		if exists {
+			errs.Add("username", "form.username.taken")
+			taken = true
+		}
+	}
+	if _, bad := errs["phone"]; !bad {
+		_, err := h.Store.UserByPhone(ctx, nu.Phone)
+		switch {
+		case err == nil:
+			errs.Add("phone", "form.phone.taken")
+			taken = true
+		case !errors.Is(err, ErrNotFound):
+			return false, err
+		}
+	}
+	return taken, nil
 }
 
 // Account shows the signed-in user's own account and the password form.

@@ -99,6 +99,20 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*User, err
 	return u, nil
 }
 
+// UserByPhone finds the account that has a (normalised) mobile number;
+// numbers are unique across accounts.
+func (s *Store) UserByPhone(ctx context.Context, phone string) (*User, error) {
+	u := &User{}
+	err := s.db.GetContext(ctx, u, `SELECT `+userColumns+` FROM users WHERE phone = $1`, phone)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("user by phone: %w", err)
+	}
+	return u, nil
+}
+
 // UserByID finds an account by id.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	u := &User{}

@@ -201,3 +201,49 @@ func TestThrottleUnderConcurrency(t *testing.T) {
 		t.Errorf("%d of 40 concurrent guesses were let through, want at most %d", n, auth.MaxAccountFailures)
 	}
 }
+
+// TestRegistrationThrottleUnderConcurrency: forty refused registrations
+// from one address at once still get at most the limit's worth checked.
+func TestRegistrationThrottleUnderConcurrency(t *testing.T) {
+	db := dbtest.New(t)
+	s := auth.NewStore(db)
+	checked := make([]bool, 40)
+	errs := dbtest.Concurrently(40, func(i int) error {
+		a, err := s.BeginRegistration(context.Background(), "10.0.0.1")
+		if err == nil {
+			checked[i] = !a.Throttled
+		}
+		return err
+	})
+	n := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if checked[i] {
+			n++
+		}
+	}
+	if n > auth.MaxRegistrationFailures {
+		t.Errorf("%d of 40 concurrent registrations were checked, want at most %d", n, auth.MaxRegistrationFailures)
+	}
+	// Refused registrations count against the address, never an account:
+	// a sign-in from elsewhere is not throttled by them.
+	if a, err := s.BeginAttempt(context.Background(), "anna", "10.0.0.2"); err != nil || a.Throttled {
+		t.Errorf("an account is throttled by registrations: %+v, %v", a, err)
+	}
+	// An attempt forgotten (nothing was taken) leaves no row.
+	db.MustExec(`DELETE FROM login_failures`)
+	a, err := s.BeginRegistration(context.Background(), "10.0.0.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Forget(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	db.Get(&left, `SELECT count(*) FROM login_failures`)
+	if left != 0 {
+		t.Errorf("%d rows left after a forgotten registration attempt", left)
+	}
+}

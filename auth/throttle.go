@@ -19,6 +19,21 @@ const (
 	MaxAddressFailures = 100
 )
 
+// Registration throttling. A registration refused because its phone
+// number or username has an account tells the visitor so: unchecked, that
+// answer lets anyone test which numbers are registered. Such refusals are
+// counted per client address like failed sign-ins (and count towards the
+// address's limit), with a lower limit of their own: an honest visitor
+// meets one at most once or twice, so even a classroom behind one address
+// stays far below it, while a script testing numbers is stopped after a
+// handful.
+const MaxRegistrationFailures = 20
+
+// registrationKey stands in for the username on the rows of refused
+// registrations. It cannot be a username (usernames have no '#'), so it
+// never counts against an account.
+const registrationKey = "#register"
+
 // Attempt is a sign-in attempt being checked.
 type Attempt struct {
 	id        int64
@@ -57,21 +72,12 @@ func (s *Store) BeginAttempt(ctx context.Context, username, clientIP string) (*A
 	if err != nil {
 		return nil, fmt.Errorf("count login attempts: %w", err)
 	}
-	var oldest *time.Time
 	switch {
 	case row.Account > MaxAccountFailures:
-		oldest = row.OldestAccount
+		a.throttle(row.OldestAccount)
 	case row.Address > MaxAddressFailures:
-		oldest = row.OldestAddress
-	default:
-		return a, nil
+		a.throttle(row.OldestAddress)
 	}
-	a.Throttled = true
-	a.Wait = ThrottleWindow
-	if oldest != nil {
-		a.Wait = time.Until(oldest.Add(ThrottleWindow))
-	}
-	a.Wait = max(a.Wait, time.Minute)
 	return a, nil
 }
 
@@ -86,4 +92,74 @@ func (s *Store) Succeeded(ctx context.Context, a *Attempt, username string) erro
 	// Rows past the window no longer count; drop them as we go.
 	_, err = s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'`)
 	return err
+}
+
+// BeginRegistration records a registration attempt from clientIP as
+// refused before its phone number and username are checked, then counts,
+// as BeginAttempt does and for the same reason: concurrent attempts each
+// see the others. The attempt is throttled when the address has more than
+// MaxRegistrationFailures refused registrations, or MaxAddressFailures
+// failures of any kind, in the window. Forget removes the row again when
+// neither the phone number nor the username was taken.
+func (s *Store) BeginRegistration(ctx context.Context, clientIP string) (*Attempt, error) {
+	a := &Attempt{}
+	err := s.db.GetContext(ctx, &a.id, `INSERT INTO login_failures (username, client_ip) VALUES ($1, $2::inet) RETURNING id`, registrationKey, clientIP)
+	if err != nil {
+		return nil, fmt.Errorf("record registration attempt: %w", err)
+	}
+	var row struct {
+		Registrations int        `db:"registrations"`
+		Address       int        `db:"address"`
+		OldestReg     *time.Time `db:"oldest_registration"`
+		OldestAddress *time.Time `db:"oldest_address"`
+	}
+	err = s.db.GetContext(ctx, &row, `
+		SELECT count(*) FILTER (WHERE username = $1)       AS registrations,
+		       count(*)                                    AS address,
+		       min(failed_at) FILTER (WHERE username = $1) AS oldest_registration,
+		       min(failed_at)                              AS oldest_address
+		FROM login_failures
+		WHERE failed_at > now() - make_interval(secs => $3)
+		  AND client_ip = $2::inet`,
+		registrationKey, clientIP, ThrottleWindow.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("count registration attempts: %w", err)
+	}
+	switch {
+	case row.Registrations > MaxRegistrationFailures:
+		a.throttle(row.OldestReg)
+	case row.Address > MaxAddressFailures:
+		a.throttle(row.OldestAddress)
+	}
+	return a, nil
+}
+
+// throttle marks the attempt refused until the oldest counted failure
+// leaves the window (at least a minute).
+func (a *Attempt) throttle(oldest *time.Time) {
+	a.Throttled = true
+	a.Wait = ThrottleWindow
+	if oldest != nil {
+		a.Wait = time.Until(oldest.Add(ThrottleWindow))
+	}
+	a.Wait = max(a.Wait, time.Minute)
+}
+
+// Forget removes the attempt's row: it did not fail in a way that counts.
+func (s *Store) Forget(ctx context.Context, a *Attempt) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE id = $1`, a.id); err != nil {
+		return fmt.Errorf("forget attempt: %w", err)
+	}
+	return nil
+}
+
+// RegistrationRefused records one more refused registration from clientIP:
+// its phone number or username was taken by a concurrent one after the
+// check.
+func (s *Store) RegistrationRefused(ctx context.Context, clientIP string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO login_failures (username, client_ip) VALUES ($1, $2::inet)`, registrationKey, clientIP)
+	if err != nil {
+		return fmt.Errorf("record refused registration: %w", err)
+	}
+	return nil
 }

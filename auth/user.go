@@ -65,7 +65,21 @@ func ValidRole(role string) bool {
 var (
 	usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{2,31}$`)
 	phonePattern    = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+	// phoneInside finds a mobile number within a longer string: accounts
+	// made before usernames were generated were named after the phone
+	// number (13812345678, 13812345678-2).
+	phoneInside = regexp.MustCompile(`1[3-9][0-9]{9}`)
 )
+
+// MaskUsername hides any mobile number inside a username the way
+// web.MaskPhone does, so that lists and pages showing usernames never show
+// a whole number (SECURITY.md 23).
+func MaskUsername(username string) string {
+	return phoneInside.ReplaceAllStringFunc(username, web.MaskPhone)
+}
+
+// UsernameMasked returns the username with any mobile number in it masked.
+func (u *User) UsernameMasked() string { return MaskUsername(u.Username) }
 
 // NormalizeUsername trims and lower-cases a username as typed.
 func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -164,6 +178,11 @@ func (f RegisterForm) Parse() (NewUser, web.FieldErrors) {
 	}
 	if k := UsernameProblem(u.Username); k != "" {
 		errs.Add("username", k)
+	} else if phoneInside.MatchString(u.Username) {
+		// Sign-in takes a phone number in place of the username: a
+		// username that is someone's number would be ambiguous, and
+		// usernames are shown where numbers are masked.
+		errs.Add("username", "form.username.phone")
 	}
 	if k := PasswordProblem(u.Password, u.Username); k != "" {
 		errs.Add("password", k)

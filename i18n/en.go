@@ -93,6 +93,7 @@ var en = map[string]string{
 	"form.username.required": "Please choose a username.",
 	"form.username.invalid":  "Usernames have 3–32 characters, start with a letter or digit, and use only a–z, 0–9, _ . -.",
 	"form.username.taken":    "This username is taken; please choose another.",
+	"form.username.phone":    "A username must not contain a mobile number. You can sign in with your mobile number anyway; please choose another username.",
 	"form.password":          "Password",
 	"form.password.hint":     "At least 8 characters; a sentence you remember works well.",
 	"form.password.required": "Please enter a password.",
@@ -104,6 +105,8 @@ var en = map[string]string{
 	// Sign-in and registration
 	"login.title":          "Sign in",
 	"login.submit":         "Sign in",
+	"login.username":       "Username or mobile number",
+	"login.username.hint":  "Type your username, or the mobile number your account has.",
 	"login.failed":         "Wrong username or password.",
 	"login.throttled":      "Too many failed sign-ins. Please try again in %d minutes.",
 	"login.disabled":       "This account is disabled. Please contact a training coordinator.",
@@ -115,6 +118,7 @@ var en = map[string]string{
 	"register.haveaccount": "Already registered?",
 	"register.privacy":     "By registering you confirm you have read the",
 	"register.closed":      "Self-registration is closed. A training coordinator can open an account for you.",
+	"register.throttled":   "Too many failed registrations. Please try again in %d minutes; if you have an account, please sign in.",
 
 	// Own account
 	"account.title":            "My account",

@@ -93,6 +93,7 @@ var zh = map[string]string{
 	"form.username.required": "请填写用户名。",
 	"form.username.invalid":  "用户名格式不正确：3–32 个字符，以字母或数字开头，只能包含小写字母、数字、_ . -。",
 	"form.username.taken":    "该用户名已被使用，请换一个。",
+	"form.username.phone":    "用户名里不能有手机号。登录时可以直接用手机号，用户名请另取一个。",
 	"form.password":          "密码",
 	"form.password.hint":     "至少 8 个字符，可以是一句好记的话。",
 	"form.password.required": "请填写密码。",
@@ -104,6 +105,8 @@ var zh = map[string]string{
 	// Sign-in and registration
 	"login.title":          "登录",
 	"login.submit":         "登录",
+	"login.username":       "用户名或手机号",
+	"login.username.hint":  "可以填用户名，也可以填账户登记的手机号。",
 	"login.failed":         "用户名或密码错误。",
 	"login.throttled":      "登录失败次数过多，请 %d 分钟后再试。",
 	"login.disabled":       "该账户已停用，请联系培训管理员。",
@@ -115,6 +118,7 @@ var zh = map[string]string{
 	"register.haveaccount": "已有账户？",
 	"register.privacy":     "注册即表示您已阅读",
 	"register.closed":      "学员自助注册暂未开放，请联系培训管理员为您开通账户。",
+	"register.throttled":   "注册失败次数过多，请 %d 分钟后再试；已有账户请直接登录。",
 
 	// Own account
 	"account.title":            "我的账户",

@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"strconv"
+	"math/big"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -52,10 +52,10 @@ type NewAccount struct {
 	Password string
 }
 
-// Create adds one trainee: an account whose username is the phone number
-// (phone-2, phone-3 … when that is taken) with a one-time password, and
-// the profile, in one transaction. A phone number that has an account
-// already is auth.ErrPhoneTaken, and nothing is written.
+// Create adds one trainee: an account with a generated username (see
+// newUsernames) and a one-time password, and the profile, in one
+// transaction. A phone number that has an account already is
+// auth.ErrPhoneTaken, and nothing is written.
 func (s *Store) Create(ctx context.Context, f Fields) (*NewAccount, error) {
 	password, err := InitialPassword()
 	if err != nil {
@@ -86,11 +86,11 @@ func (s *Store) create(ctx context.Context, f Fields, hash string) (*NewAccount,
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	names, err := usernamesFor(ctx, tx, []string{f.Phone})
+	names, err := newUsernames(ctx, tx, 1)
 	if err != nil {
 		return nil, err
 	}
-	acc, err := createAccount(ctx, tx, names[f.Phone], f, hash)
+	acc, err := createAccount(ctx, tx, names[0], f, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -112,27 +112,50 @@ func createAccount(ctx context.Context, tx *sqlx.Tx, username string, f Fields, 
 	return &NewAccount{ID: u.ID, Name: u.Name, Username: u.Username}, nil
 }
 
-// usernamesFor chooses a free username for each phone number: the number
-// itself, or the number with -2, -3 … when an account already uses it.
-func usernamesFor(ctx context.Context, q sqlx.QueryerContext, phones []string) (map[string]string, error) {
-	taken := map[string]bool{}
-	var used []string
-	err := sqlx.SelectContext(ctx, q, &used, `
-		SELECT username FROM users WHERE split_part(username, '-', 1) = ANY ($1)`, pq.StringArray(phones))
-	if err != nil {
-		return nil, fmt.Errorf("usernames in use: %w", err)
-	}
-	for _, u := range used {
-		taken[u] = true
-	}
-	out := make(map[string]string, len(phones))
-	for _, p := range phones {
-		name := p
-		for n := 2; taken[name]; n++ {
-			name = p + "-" + strconv.Itoa(n)
+// usernameDigits is how many random digits follow the "t" of a generated
+// username: ten million names, so a clash with an existing account is
+// rare, and one is simply drawn again.
+const usernameDigits = 7
+
+// usernameSpace is 10^usernameDigits.
+var usernameSpace = big.NewInt(10_000_000)
+
+// newUsernames returns n distinct usernames that no account uses: "t" and
+// seven digits from crypto/rand. A username is shown on slips, pages and
+// lists, so it is never the phone number; trainees sign in with either.
+func newUsernames(ctx context.Context, q sqlx.QueryerContext, n int) ([]string, error) {
+	out := make([]string, 0, n)
+	chosen := map[string]bool{}
+	for round := 0; len(out) < n; round++ {
+		if round == 10 {
+			return nil, fmt.Errorf("choose %d usernames: too many clashes", n)
 		}
-		taken[name] = true
-		out[p] = name
+		var draw []string
+		for len(draw) < n-len(out) {
+			v, err := rand.Int(rand.Reader, usernameSpace)
+			if err != nil {
+				return nil, fmt.Errorf("random username: %w", err)
+			}
+			name := fmt.Sprintf("t%0*d", usernameDigits, v.Int64())
+			if !chosen[name] {
+				chosen[name] = true
+				draw = append(draw, name)
+			}
+		}
+		var used []string
+		err := sqlx.SelectContext(ctx, q, &used, `SELECT username FROM users WHERE username = ANY ($1)`, pq.StringArray(draw))
+		if err != nil {
+			return nil, fmt.Errorf("usernames in use: %w", err)
+		}
+		taken := make(map[string]bool, len(used))
+		for _, u := range used {
+			taken[u] = true
+		}
+		for _, name := range draw {
+			if !taken[name] {
+				out = append(out, name)
+			}
+		}
 	}
 	return out, nil
 }

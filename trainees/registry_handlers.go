@@ -2,7 +2,6 @@ package trainees
 
 import (
 	"errors"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -93,10 +92,13 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 // traineePage is what a trainee's page shows coordinators.
 type traineePage struct {
 	Trainee *Trainee
-	Gender  string // "" when not given
-	Courses []courses.Enrolled
-	Ledger  Ledger
-	Target  float64 // the yearly credit hours party members should reach
+	// Username is the trainee's username, any phone number in it masked:
+	// accounts made before usernames were generated are named after it.
+	Username string
+	Gender   string // "" when not given
+	Courses  []courses.Enrolled
+	Ledger   Ledger
+	Target   float64 // the yearly credit hours party members should reach
 }
 
 // Show is a trainee's page for coordinators: the profile, the courses
@@ -107,7 +109,7 @@ func (h *Handler) Show(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	d := traineePage{Trainee: t}
+	d := traineePage{Trainee: t, Username: auth.MaskUsername(t.Username)}
 	if t.Gender != nil {
 		d.Gender = *t.Gender
 	}
@@ -117,7 +119,6 @@ func (h *Handler) Show(c *fiber.Ctx) error {
 	if d.Ledger, err = h.Store.Ledger(ctx, t.ID, time.Now().In(web.Shanghai).Year()); err != nil {
 		return err
 	}
-	d.Ledger.Total = math.Round(d.Ledger.Total*10) / 10 // a sum of tenths, without float noise
 	school, err := h.Settings.Get(ctx)
 	if err != nil {
 		return err

@@ -51,20 +51,28 @@ func TestInitialPassword(t *testing.T) {
 	}
 }
 
-func TestCreateChoosesAFreeUsername(t *testing.T) {
+// generatedUsername is the form of the usernames the registry makes.
+var generatedUsername = regexp.MustCompile(`^t[0-9]{7}$`)
+
+// TestCreateGeneratesAUsername: the account's username is generated, never
+// the phone number, which would show whole wherever usernames are shown.
+func TestCreateGeneratesAUsername(t *testing.T) {
 	s := newSchool(t)
 	ctx := context.Background()
-	// Someone's username is the new trainee's number, and so is the next.
-	for _, u := range []string{"13712345678", "13712345678-2"} {
-		insertID(t, s.db, `INSERT INTO users (username, name, role, password_hash) VALUES ($1, '别人', 'trainee', '$argon2id$test') RETURNING id`, u)
-	}
 	branch := "第一党支部"
 	acc, err := s.store.Create(ctx, trainees.Fields{Name: "新学员", Phone: "13712345678", Kind: trainees.KindPartyMember, PartyBranch: branch, CommunityID: &s.community})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acc.Username != "13712345678-3" || acc.Password == "" {
-		t.Errorf("account %+v, want username 13712345678-3 and a password", acc)
+	if !generatedUsername.MatchString(acc.Username) || auth.UsernameProblem(acc.Username) != "" || acc.Password == "" {
+		t.Errorf("account %+v, want a username t and 7 digits and a password", acc)
+	}
+	other, err := s.store.Create(ctx, trainees.Fields{Name: "又一位", Phone: "13712345679", Kind: trainees.KindResident})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Username == acc.Username || !generatedUsername.MatchString(other.Username) {
+		t.Errorf("second username %q (first %q)", other.Username, acc.Username)
 	}
 	var row struct {
 		Must   bool   `db:"must_change_password"`
@@ -317,21 +325,52 @@ func TestNewTraineeSignsInWithTheInitialPassword(t *testing.T) {
 		t.Fatalf("create: %d\n%s", res.Status, res.Body)
 	}
 	m := slipPassword.FindStringSubmatch(res.Body)
-	if m == nil || !strings.Contains(res.Body, "13812348888") || !strings.Contains(res.Body, "周新民") || !strings.Contains(res.Body, "data-print") {
+	u := slipUsername.FindStringSubmatch(res.Body)
+	if m == nil || u == nil || !strings.Contains(res.Body, "周新民") || !strings.Contains(res.Body, "data-print") {
 		t.Fatal("the result page lacks the slip with name, username, initial password and a print button")
+	}
+	if !strings.Contains(res.Body, "用户名一栏可以填手机号，也可以填上面的用户名") {
+		t.Error("the slip does not say the phone number signs in too")
+	}
+	if p := wholePhone.FindString(res.Body); p != "" {
+		t.Errorf("the slip page shows a whole phone number %s", p)
 	}
 	if res.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("Cache-Control %q", res.Header.Get("Cache-Control"))
 	}
 	if env.Count(`SELECT count(*) FROM users u JOIN trainees t ON t.user_id = u.id
-		WHERE u.username = '13812348888' AND u.phone = '13812348888' AND u.role = 'trainee' AND u.must_change_password
-		  AND t.kind = 'volunteer' AND t.gender = 'male' AND position($1 in u.password_hash) = 0`, m[1]) != 1 {
+		WHERE u.username = $2 AND u.phone = '13812348888' AND u.role = 'trainee' AND u.must_change_password
+		  AND t.kind = 'volunteer' AND t.gender = 'male' AND position($1 in u.password_hash) = 0`, m[1], u[1]) != 1 {
 		t.Error("the account and profile were not stored as expected")
 	}
-	// The new trainee signs in and must choose a password first.
-	trainee := env.Client()
-	trainee.Login("13812348888", m[1])
-	if res := trainee.Get("/my/schedule"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/account") {
-		t.Errorf("with a one-time password, /my/schedule answers %d %s", res.Status, res.Location)
+	// The new trainee signs in with the phone number, or the username,
+	// and must choose a password first.
+	for _, name := range []string{"138 1234 8888", u[1]} {
+		trainee := env.Client()
+		trainee.Login(name, m[1])
+		if res := trainee.Get("/my/schedule"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/account") {
+			t.Errorf("signed in as %s with a one-time password, /my/schedule answers %d %s", name, res.Status, res.Location)
+		}
+	}
+}
+
+// slipUsername finds the (generated) usernames on a page of slips.
+var slipUsername = regexp.MustCompile(`<dd><code>(t[0-9]{7})</code></dd>`)
+
+// TestTraineePageMasksAPhoneUsername: an account named after its phone
+// number, before usernames were generated, shows only the masked number.
+func TestTraineePageMasksAPhoneUsername(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	old := env.CreateUser("trainee", "13712345678", "老学员")
+	res := coord.Get("/trainees/" + strconv.FormatInt(old.ID, 10))
+	if res.Status != http.StatusOK {
+		t.Fatalf("trainee page: %d", res.Status)
+	}
+	if !strings.Contains(res.Body, "<dd>137****5678</dd>") {
+		t.Error("the trainee page lacks the masked username")
+	}
+	if m := wholePhone.FindString(res.Body); m != "" {
+		t.Errorf("the trainee page shows a whole phone number %s", m)
 	}
 }

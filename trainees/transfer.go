@@ -17,6 +17,7 @@ import (
 
 	"partyschool/auth"
 	"partyschool/courses"
+	"partyschool/i18n"
 	"partyschool/places"
 	"partyschool/sheets"
 	"partyschool/web"
@@ -34,27 +35,44 @@ var importColumns = []sheets.Column{
 	{Key: "branch", Names: []string{"党支部", "所在党支部", "party branch", "branch"}},
 }
 
-// kindNames maps what people write in the type column to a kind.
-var kindNames = map[string]string{
-	"党员": KindPartyMember, "party member": KindPartyMember, KindPartyMember: KindPartyMember,
-	"社区工作者": KindCommunityWorker, "community worker": KindCommunityWorker, KindCommunityWorker: KindCommunityWorker,
-	"居民": KindResident, "resident": KindResident,
-	"志愿者": KindVolunteer, "volunteer": KindVolunteer,
-}
+// kindNames maps what people write in the type column, lower-cased, to a
+// kind: its name in either language of the catalogue, or its code.
+var kindNames = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range Kinds {
+		m[k] = k
+		for _, lang := range []string{i18n.Chinese, i18n.English} {
+			m[strings.ToLower(i18n.T(lang, "kind."+k))] = k
+		}
+	}
+	return m
+}()
 
 // genderNames maps what people write in the gender column to a gender.
 var genderNames = map[string]string{"女": "female", "female": "female", "男": "male", "male": "male"}
 
-// MaxNewAccounts caps the accounts one import creates: each needs a
-// password hash, which takes a core for tens of milliseconds, and the
-// import must finish within a request's deadline.
-const MaxNewAccounts = 500
+// Limits of one import, so that it finishes well within a request's
+// deadline (REQUEST_TIMEOUT, 10 s by default) on a small server: each new
+// account needs a password hash, which takes a core for tens of
+// milliseconds (500 took about 5 s on 2 cores), and each row enrolled in a
+// course a few queries.
+const (
+	MaxNewAccounts = 200
+	MaxImportRows  = 1000 // data rows of a file, header excluded
+)
 
 // More errors of the import.
 var (
 	ErrBatchExpired = errors.New("import batch missing, used or expired")
 	ErrImportCourse = errors.New("the chosen course takes no enrolments now")
 )
+
+// ErrTooManyRows is returned for a file of more than MaxImportRows rows.
+type ErrTooManyRows struct{ Rows int }
+
+func (e ErrTooManyRows) Error() string {
+	return fmt.Sprintf("%d rows to import, at most %d", e.Rows, MaxImportRows)
+}
 
 // ErrImportChanged is returned when rows checked at the preview no longer
 // hold: a phone number now has an account, say. Nothing was written.
@@ -101,6 +119,9 @@ func (s *Store) CheckTable(ctx context.Context, t *sheets.Table) ([]ImportRow, e
 	rows, err := t.Pick(importColumns, 0, 1)
 	if err != nil {
 		return nil, err
+	}
+	if len(rows) > MaxImportRows {
+		return nil, ErrTooManyRows{len(rows)}
 	}
 	communities, err := places.CommunityIDs(ctx, s.db)
 	if err != nil {
@@ -256,9 +277,18 @@ func (s *Store) SaveBatch(ctx context.Context, userID int64, filename string, co
 	if err != nil {
 		return 0, fmt.Errorf("save import batch: %w", err)
 	}
-	// A batch holds phone numbers: keep none longer than its hour of use.
-	_, err = s.db.ExecContext(ctx, `DELETE FROM import_batches WHERE created_at < now() - interval '1 hour'`)
-	return id, err
+	return id, s.DeleteExpiredBatches(ctx)
+}
+
+// DeleteExpiredBatches deletes the import batches (of trainees and of
+// lecturers) older than their hour of use: they hold phone numbers, and
+// nobody can confirm them any more.
+func (s *Store) DeleteExpiredBatches(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM import_batches WHERE created_at < now() - interval '1 hour'`)
+	if err != nil {
+		return fmt.Errorf("delete expired import batches: %w", err)
+	}
+	return nil
 }
 
 // loadBatch reads the user's own batch, at most an hour old; with lock,
@@ -321,8 +351,9 @@ func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (*Import
 			newRows = append(newRows, i)
 		}
 	}
-	if len(newRows) > MaxNewAccounts {
-		return nil, fmt.Errorf("import batch %d: %d new accounts, at most %d", batchID, len(newRows), MaxNewAccounts)
+	if len(newRows) > MaxNewAccounts || len(b.Rows) > MaxImportRows {
+		return nil, fmt.Errorf("import batch %d: %d rows, %d new accounts, at most %d and %d",
+			batchID, len(b.Rows), len(newRows), MaxImportRows, MaxNewAccounts)
 	}
 	passwords := make([]string, len(newRows))
 	for i := range passwords {
@@ -354,7 +385,6 @@ func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (*Import
 		return nil, err
 	}
 	changed := 0
-	var newPhones []string
 	for _, r := range b.Rows {
 		if r.Fields == nil {
 			continue
@@ -364,14 +394,12 @@ func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (*Import
 		case r.MatchID == 0 && taken,
 			r.MatchID != 0 && (!taken || o.ID != r.MatchID || o.Role != web.RoleTrainee || o.Disabled):
 			changed++
-		case r.MatchID == 0:
-			newPhones = append(newPhones, r.Fields.Phone)
 		}
 	}
 	if changed > 0 {
 		return nil, ErrImportChanged{changed}
 	}
-	usernames, err := usernamesFor(ctx, tx, newPhones)
+	usernames, err := newUsernames(ctx, tx, len(newRows))
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +407,7 @@ func (s *Store) ImportBatch(ctx context.Context, batchID, userID int64) (*Import
 	ids := make([]int64, len(b.Rows))
 	for n, i := range newRows {
 		r := b.Rows[i]
-		acc, err := createAccount(ctx, tx, usernames[r.Fields.Phone], *r.Fields, hashes[n])
+		acc, err := createAccount(ctx, tx, usernames[n], *r.Fields, hashes[n])
 		switch {
 		// A number or username taken meanwhile by a registration, a
 		// community deleted: the preview no longer holds.
@@ -430,6 +458,11 @@ func importEnrolments(ctx context.Context, tx *sqlx.Tx, b *importBatch, ids []in
 		out, err := enrol(ctx, tx, b.CourseID, ids[i], by, true)
 		if errors.Is(err, ErrArchived) || errors.Is(err, ErrCourseNotFound) {
 			return ErrImportCourse
+		}
+		// A matched trainee disabled (or deleted) since the check above:
+		// the preview no longer holds.
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotTrainee) {
+			return ErrImportChanged{1}
 		}
 		if err != nil {
 			return fmt.Errorf("enrol import line %d: %w", r.Line, err)
@@ -485,9 +518,4 @@ feed:
 		return nil, fmt.Errorf("hash initial passwords: %w", err)
 	}
 	return hashes, nil
-}
-
-// kindLabels is how a kind is written in a spreadsheet.
-var kindLabels = map[string]string{
-	KindPartyMember: "党员", KindCommunityWorker: "社区工作者", KindResident: "居民", KindVolunteer: "志愿者",
 }

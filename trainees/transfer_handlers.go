@@ -2,12 +2,14 @@ package trainees
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"partyschool/courses"
+	"partyschool/i18n"
 	"partyschool/sheets"
 	"partyschool/web"
 )
@@ -24,10 +26,13 @@ type importPage struct {
 	New      int // rows that create an account
 	Matched  int // rows that match a trainee already registered
 	Invalid  int
-	Max      int
+	Max      int // new accounts one import may create
+	MaxRows  int // rows one file may have
 }
 
 // ImportForm shows the upload form; ?course= preselects the course.
+// (Batches past their hour are deleted by the next upload, not here: a
+// GET writes nothing.)
 func (h *Handler) ImportForm(c *fiber.Ctx) error {
 	chosen, _ := strconv.ParseInt(c.Query("course"), 10, 64)
 	return h.renderImport(c, fiber.StatusOK, importPage{}, chosen, "")
@@ -38,7 +43,7 @@ func (h *Handler) ImportForm(c *fiber.Ctx) error {
 var enrollable = []string{courses.StatusDraft, courses.StatusPublished, courses.StatusClosed}
 
 func (h *Handler) renderImport(c *fiber.Ctx, status int, d importPage, chosen int64, alertKey string, args ...any) error {
-	d.Columns, d.Max = ImportHeader(), MaxNewAccounts
+	d.Columns, d.Max, d.MaxRows = ImportHeader(), MaxNewAccounts, MaxImportRows
 	if d.Rows == nil {
 		list, _, err := h.Courses.List(c.UserContext(), courses.CatalogueFilter{Statuses: enrollable, Limit: 200})
 		if err != nil {
@@ -59,7 +64,9 @@ func (h *Handler) renderImport(c *fiber.Ctx, status int, d importPage, chosen in
 	return web.Render(c, status, "trainees/import", p)
 }
 
-// importUploadProblems maps what sheets refuses to the message the page shows.
+// importUploadProblems maps what sheets refuses to the message the page
+// shows. A file over sheets.MaxRows rows gets the message of one over
+// MaxImportRows.
 var importUploadProblems = []struct {
 	err error
 	key string
@@ -70,6 +77,19 @@ var importUploadProblems = []struct {
 	{sheets.ErrEmpty, "registry.import.empty"},
 	{sheets.ErrCellTooLong, "registry.import.celllong"},
 	{sheets.ErrFormat, "registry.import.format"},
+}
+
+// importTimedOut reports whether an import failed because the request ran
+// out of time: then its transaction was rolled back and nothing written.
+func importTimedOut(ctx context.Context, err error) bool {
+	return err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded))
+}
+
+// importTimeout is the answer to an import that ran out of time: 503 with
+// a message saying what to do, not the generic error page.
+func (h *Handler) importTimeout(c *fiber.Ctx, err error) error {
+	h.Logger.Warn("trainee import timed out", "by", web.ViewerOf(c).ID, "request_id", web.RequestID(c), "err", err)
+	return web.Fail(fiber.StatusServiceUnavailable, "registry.import.timeout", MaxNewAccounts)
 }
 
 // Preview reads an uploaded registry and shows every row with its
@@ -97,7 +117,7 @@ func (h *Handler) Preview(c *fiber.Ctx) error {
 	table, err := sheets.ReadUpload(fh)
 	for _, p := range importUploadProblems {
 		if errors.Is(err, p.err) {
-			return h.renderImport(c, fiber.StatusUnprocessableEntity, importPage{}, chosen, p.key)
+			return h.renderImport(c, fiber.StatusUnprocessableEntity, importPage{}, chosen, p.key, MaxImportRows)
 		}
 	}
 	if err != nil {
@@ -105,10 +125,15 @@ func (h *Handler) Preview(c *fiber.Ctx) error {
 	}
 	rows, err := h.Store.CheckTable(ctx, table)
 	var missing sheets.MissingColumnError
-	if errors.As(err, &missing) {
+	var tooMany ErrTooManyRows
+	switch {
+	case errors.As(err, &missing):
 		return h.renderImport(c, fiber.StatusUnprocessableEntity, importPage{}, chosen, "registry.import.no"+missing.Column)
-	}
-	if err != nil {
+	case errors.As(err, &tooMany):
+		return h.renderImport(c, fiber.StatusUnprocessableEntity, importPage{}, chosen, "registry.import.toomanyrows", tooMany.Rows, MaxImportRows)
+	case importTimedOut(ctx, err):
+		return h.importTimeout(c, err)
+	case err != nil:
 		return err
 	}
 	if len(rows) == 0 {
@@ -162,6 +187,8 @@ func (h *Handler) Import(c *fiber.Ctx) error {
 		return h.renderImport(c, fiber.StatusConflict, importPage{}, 0, "registry.import.changed", changed.Rows)
 	case errors.Is(err, ErrImportCourse):
 		return h.renderImport(c, fiber.StatusConflict, importPage{}, 0, "registry.import.course.gone")
+	case importTimedOut(c.UserContext(), err):
+		return h.importTimeout(c, err)
 	case err != nil:
 		return err
 	}
@@ -192,7 +219,7 @@ func (h *Handler) Template(c *fiber.Ctx) error {
 	} else if len(list) > 0 {
 		community = list[0].Name
 	}
-	example := [][]string{{"张晓梅", "13800000000", "女", community, "社区居委会", kindLabels[KindPartyMember], "第一党支部"}}
+	example := [][]string{{"张晓梅", "13800000000", "女", community, "社区居委会", i18n.T(i18n.Chinese, "kind."+KindPartyMember), "第一党支部"}}
 	var buf bytes.Buffer
 	if err := sheets.WriteXLSX(&buf, "学员名单", ImportHeader(), example); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -184,27 +185,32 @@ func TestTraineeImportPreviewThenConfirm(t *testing.T) {
 				t.Errorf("result Cache-Control %q", res.Header.Get("Cache-Control"))
 			}
 			passwords := slipPassword.FindAllStringSubmatch(res.Body, -1)
-			if len(passwords) != 2 {
-				t.Fatalf("%d slips, want 2", len(passwords))
+			usernames := slipUsername.FindAllStringSubmatch(res.Body, -1)
+			if len(passwords) != 2 || len(usernames) != 2 || usernames[0][1] == usernames[1][1] {
+				t.Fatalf("%d slips with %d generated usernames, want 2 and 2", len(passwords), len(usernames))
 			}
-			for _, want := range []string{"已新建 2 个学员账号，匹配 1 位已有学员", "13811220001", "13811220002", "韩梅", "Li Lei",
-				"已有学员 1 位", "张晓梅", "共 3 位学员报名，其中 1 位进入候补名单", "候补第 1 位", "data-print", "/login"} {
+			for _, want := range []string{"已新建 2 个学员账号，匹配 1 位已有学员", "韩梅", "Li Lei",
+				"已有学员 1 位", "张晓梅", "共 3 位学员报名，其中 1 位进入候补名单", "候补第 1 位", "data-print", "/login",
+				"用户名一栏可以填手机号，也可以填上面的用户名"} {
 				if !strings.Contains(res.Body, want) {
 					t.Errorf("the result lacks %q", want)
 				}
+			}
+			if m := wholePhone.FindString(res.Body); m != "" {
+				t.Errorf("the slips show a whole phone number %s", m)
 			}
 			got := importCounts(env)
 			if want := [3]int{before[0] + 2, before[1] + 2, before[2] + 3}; got != want {
 				t.Errorf("rows after the import %v, want %v", got, want)
 			}
 			if env.Count(`SELECT count(*) FROM users u JOIN trainees t ON t.user_id = u.id
-				WHERE u.username = '13811220001' AND u.name = '韩梅' AND u.must_change_password AND u.role = 'trainee'
+				WHERE u.phone = '13811220001' AND u.username = $1 AND u.name = '韩梅' AND u.must_change_password AND u.role = 'trainee'
 				  AND t.gender = 'female' AND t.kind = 'party_member' AND t.party_branch = '第一党支部'
-				  AND t.organisation = '社区居委会' AND t.community_id IS NOT NULL`) != 1 {
+				  AND t.organisation = '社区居委会' AND t.community_id IS NOT NULL`, usernames[0][1]) != 1 {
 				t.Error("韩梅 was not stored as in the file")
 			}
 			if env.Count(`SELECT count(*) FROM users u JOIN trainees t ON t.user_id = u.id
-				WHERE u.username = '13811220002' AND u.phone = '13811220002' AND t.gender = 'male' AND t.kind = 'resident'`) != 1 {
+				WHERE u.username = $1 AND u.phone = '13811220002' AND t.gender = 'male' AND t.kind = 'resident'`, usernames[1][1]) != 1 {
 				t.Error("Li Lei was not normalised")
 			}
 			var profileAfter string
@@ -287,6 +293,11 @@ func TestTraineeImportRefusesBadFiles(t *testing.T) {
 	for i := range trainees.MaxNewAccounts + 1 {
 		fmt.Fprintf(many, "学员%d,137%08d\r\n", i, i)
 	}
+	long := &strings.Builder{}
+	long.WriteString("姓名,手机号\r\n")
+	for i := range trainees.MaxImportRows + 1 {
+		fmt.Fprintf(long, "学员%d,137%08d\r\n", i, i)
+	}
 	cases := []struct {
 		name    string
 		content []byte
@@ -298,7 +309,8 @@ func TestTraineeImportRefusesBadFiles(t *testing.T) {
 		{"noname.csv", []byte("手机号\r\n13800000000\r\n"), "没有“姓名”列"},
 		{"header.csv", []byte("姓名,手机号\r\n"), "只有表头"},
 		{"huge.csv", bytes.Repeat([]byte("a"), sheets.MaxBytes+10), "文件太大"},
-		{"many.csv", []byte(many.String()), "一次最多新建 500 个账号"},
+		{"many.csv", []byte(many.String()), "一次最多新建 200 个账号"},
+		{"long.csv", []byte(long.String()), "文件中有 1001 行，一个文件最多 1000 行"},
 	}
 	for _, c := range cases {
 		res := coord.Upload("/trainees/import", "file", c.name, c.content, nil)
@@ -382,5 +394,96 @@ func TestConcurrentImportsOfOneNumber(t *testing.T) {
 	}
 	if n := s.count(t, `SELECT count(*) FROM users WHERE phone LIKE '1375555000%'`); n != 2 {
 		t.Errorf("%d accounts, want the 2 of the one import", n)
+	}
+}
+
+// TestTraineeImportPageStatesItsLimits: the upload form says how many rows
+// a file and how many new accounts an import may have.
+func TestTraineeImportPageStatesItsLimits(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	want := fmt.Sprintf("一个文件最多 %d 行，一次最多新建 %d 个账号", trainees.MaxImportRows, trainees.MaxNewAccounts)
+	if body := coord.Get("/trainees/import").Body; !strings.Contains(body, want) {
+		t.Errorf("the import page does not say %q", want)
+	}
+	if trainees.MaxNewAccounts > 200 || trainees.MaxImportRows > 1000 {
+		t.Errorf("limits %d accounts and %d rows: an import could outlast the request deadline", trainees.MaxNewAccounts, trainees.MaxImportRows)
+	}
+}
+
+// TestTraineeImportPastTheDeadline: an import that runs out of time gets a
+// 503 saying what happened and what to do, not the generic error page, and
+// writes nothing; the same batch imports once the hold-up is gone.
+func TestTraineeImportPastTheDeadline(t *testing.T) {
+	demo := apptest.NewDemo(t)
+	cfg := demo.Config
+	cfg.RequestTimeout = time.Second
+	env := apptest.NewWithConfig(t, demo.DB, cfg)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	res := coord.Upload("/trainees/import", "file", "a.xlsx", importXLSX(t, importRowsFor(t, env)), nil)
+	batch := confirmForm.FindStringSubmatch(res.Body)
+	if batch == nil {
+		t.Fatalf("no confirm form: %d", res.Status)
+	}
+	// Another import holds the import lock past this request's deadline.
+	tx := env.DB.MustBegin()
+	defer tx.Rollback()
+	tx.MustExec(`SELECT pg_advisory_xact_lock(hashtext('partyschool import trainees'))`)
+	before := importCounts(env)
+	began := time.Now()
+	res = coord.Post("/trainees/import/"+batch[1], nil)
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("the import took %v past its deadline", took)
+	}
+	if res.Status != http.StatusServiceUnavailable || !strings.Contains(res.Body, "导入用时过长，已经取消，没有写入任何数据") {
+		t.Errorf("an import past the deadline: status %d, want 503 with the import's own message", res.Status)
+	}
+	if importCounts(env) != before {
+		t.Error("an import past the deadline wrote rows")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if res := coord.Post("/trainees/import/"+batch[1], nil); res.Status != http.StatusOK || !strings.Contains(res.Body, "已新建 2 个学员账号") {
+		t.Errorf("the batch after the hold-up: status %d", res.Status)
+	}
+}
+
+// TestTraineeImportRefusesDisabledTrainees: a row with the number of a
+// disabled trainee is a problem, not a match (the import would enrol
+// them); a trainee disabled after the preview makes the import write nothing.
+func TestTraineeImportRefusesDisabledTrainees(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "carol")
+	course, _ := importCourse(t, env)
+	zhang := regID(t, env, `SELECT id FROM users WHERE phone = '13900002001'`)
+	rows := [][]string{
+		{"张晓梅", "13900002001", "", "", "", "", ""},
+		{"新学员", "13811229999", "", "", "", "", ""},
+	}
+	env.DB.MustExec(`UPDATE users SET disabled_at = now() WHERE id = $1`, zhang)
+	res := coord.Upload("/trainees/import", "file", "a.xlsx", importXLSX(t, rows), url.Values{"course": {strconv.FormatInt(course, 10)}})
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "这个手机号的学员账号已停用") ||
+		!strings.Contains(res.Body, "共 2 行：1 行将新建账号，0 行与已有学员匹配，1 行有问题") {
+		t.Errorf("preview with a disabled trainee: %d", res.Status)
+	}
+
+	env.DB.MustExec(`UPDATE users SET disabled_at = NULL WHERE id = $1`, zhang)
+	res = coord.Upload("/trainees/import", "file", "a.xlsx", importXLSX(t, rows), url.Values{"course": {strconv.FormatInt(course, 10)}})
+	batch := confirmForm.FindStringSubmatch(res.Body)
+	if batch == nil || !strings.Contains(res.Body, "1 行与已有学员匹配") {
+		t.Fatalf("preview: %d, no match or no confirm form", res.Status)
+	}
+	env.DB.MustExec(`UPDATE users SET disabled_at = now() WHERE id = $1`, zhang)
+	before := importCounts(env)
+	res = coord.Post("/trainees/import/"+batch[1], nil)
+	if res.Status != http.StatusConflict || !strings.Contains(res.Body, "1 行的手机号情况与预览时不同") {
+		t.Errorf("confirm after the trainee was disabled: %d", res.Status)
+	}
+	if importCounts(env) != before {
+		t.Error("the refused import wrote rows")
+	}
+	if n := env.Count(`SELECT count(*) FROM enrolments WHERE trainee_id = $1 AND course_id = $2`, zhang, course); n != 0 {
+		t.Error("the disabled trainee was enrolled")
 	}
 }
