@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"partyschool/courses"
+	"partyschool/trainees"
 	"partyschool/web"
 )
 
@@ -20,11 +21,15 @@ var (
 		`<ul>{{range .}}<li>{{.StartsAt}} {{.CourseTitle}} {{.Topic}} {{.LecturerName}} {{.VenueName}}</li>{{end}}</ul>`))
 	bareCatalogue = template.Must(template.New("c").Parse(
 		`<ul>{{range .}}<li>{{.Code}} {{.Title}} {{.CommunityName}} {{.StartsOn}} {{.Sessions}}</li>{{end}}</ul>`))
+	bareSchedule = template.Must(template.New("s").Parse(
+		`<ul>{{range .Courses}}<li>{{.Code}} {{.Title}} {{.EnrolmentStatus}} {{.Position}}</li>{{end}}</ul><p>{{.Token}}</p>` +
+			`<ul>{{range .Sessions}}<li>{{.StartsAt}} {{.CourseTitle}} {{.Topic}} {{.LecturerName}} {{.VenueName}}</li>{{end}}</ul>`))
 )
 
-// newBare returns the bare app on db.
-func newBare(db *sqlx.DB) *fiber.App {
+// newBare returns the bare app on db; its /my/schedule is always trainee's.
+func newBare(db *sqlx.DB, trainee int64) *fiber.App {
 	store := courses.NewStore(db)
+	people := trainees.NewStore(db)
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
 	bare.Get("/timetable", func(c *fiber.Ctx) error {
 		start := web.WeekStart(time.Now())
@@ -47,5 +52,49 @@ func newBare(db *sqlx.DB) *fiber.App {
 		c.Type("html")
 		return bareCatalogue.Execute(c, rows)
 	})
+	// The calls of courses.Handler.MySchedule.
+	bare.Get("/my/schedule", func(c *fiber.Ctx) error {
+		mine, err := people.MyCourses(c.Context(), trainee)
+		if err != nil {
+			return err
+		}
+		token, err := people.FeedToken(c.Context(), trainee)
+		if err != nil {
+			return err
+		}
+		rows, err := store.Timetable(c.Context(), scheduleFilter(seated(mine)))
+		if err != nil {
+			return err
+		}
+		c.Type("html")
+		return bareSchedule.Execute(c, struct {
+			Courses  []courses.Enrolled
+			Token    string
+			Sessions []courses.Session
+		}{mine, token, rows})
+	})
 	return bare
+}
+
+// seated returns the courses of mine where the trainee holds a seat: those
+// whose sessions my schedule shows.
+func seated(mine []courses.Enrolled) []int64 {
+	ids := []int64{} // none: an empty list shows no sessions, not everyone's
+	for _, m := range mine {
+		if m.EnrolmentStatus == trainees.StatusEnrolled {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids
+}
+
+// scheduleFilter is my schedule's timetable in its default view: the
+// sessions of the courses ids in the four weeks from this Monday, of the
+// course statuses a trainee sees, at most the page's 5,000.
+func scheduleFilter(ids []int64) courses.TimetableFilter {
+	start := web.WeekStart(time.Now())
+	return courses.TimetableFilter{
+		From: start, To: start.AddDate(0, 0, 28), CourseIDs: ids, Limit: 5000,
+		Statuses: []string{courses.StatusPublished, courses.StatusClosed, courses.StatusArchived},
+	}
 }

@@ -14,7 +14,8 @@ import (
 // communities (issue "make bench").
 var City = struct {
 	Communities, Venues, Lecturers, Trainees, Courses, SessionsPerCourse int
-}{50, 100, 300, 20000, 2000, 20}
+	CoursesPerTrainee, Marks                                             int
+}{50, 100, 300, 20000, 2000, 20, 3, 300000}
 
 // BenchPassword is the password of every generated account.
 const BenchPassword = "bench password"
@@ -25,6 +26,13 @@ const BenchPassword = "bench password"
 // today; its lecturer is c mod 300 (two courses sharing one start at
 // least 51 days apart) and its venue c mod 100 at slot (c/100) mod 3
 // (courses sharing a venue and slot start at least 51 days apart too).
+//
+// Every trainee has a profile and asks for 3 published courses a third of
+// the year apart (every 10th trainee also for one of 9 popular courses);
+// each course seats its first askers up to its capacity and waitlists the
+// rest, so the seat trigger and its CHECK hold throughout. Attendance
+// sheets are recorded for about half of the past sessions, whole sheets in
+// a scattered order, up to 300,000 marks, mostly present.
 func loadCity(ctx context.Context, db *sqlx.DB) error {
 	hash, err := auth.HashPassword(ctx, BenchPassword)
 	if err != nil {
@@ -87,6 +95,54 @@ func loadCity(ctx context.Context, db *sqlx.DB) error {
 			JOIN LATERAL (SELECT id FROM lecturers ORDER BY id OFFSET c % $3::int LIMIT 1) l ON true
 			JOIN LATERAL (SELECT id FROM venues ORDER BY id OFFSET c % $4::int LIMIT 1) v ON true`,
 			[]any{City.Courses, City.SessionsPerCourse, City.Lecturers, City.Venues}},
+		{"trainee profiles", `
+			INSERT INTO trainees (user_id, gender, community_id, organisation, kind, party_branch)
+			SELECT u.id, (ARRAY['female', 'male'])[g % 2 + 1], m.id, m.name || '居委会',
+			       (ARRAY['party_member', 'party_member', 'party_member', 'party_member', 'community_worker',
+			              'community_worker', 'resident', 'resident', 'resident', 'volunteer'])[g % 10 + 1],
+			       CASE WHEN g % 10 < 4 THEN m.name || '第' || (g / 10 % 3 + 1) || '党支部' ELSE '' END
+			FROM generate_series(1, $1) g
+			JOIN users u ON u.username = 'trainee' || lpad(g::text, 5, '0')
+			JOIN (SELECT id, name, row_number() OVER (ORDER BY id) - 1 AS n FROM communities) m ON m.n = g % $2::int`,
+			[]any{City.Trainees, City.Communities}},
+		{"enrolments", `
+			WITH pub AS (
+				SELECT id, capacity, enrol_opens, row_number() OVER (ORDER BY id) - 1 AS r
+				FROM courses WHERE status = 'published'),
+			n AS (SELECT count(*) AS n FROM pub),
+			tr AS (SELECT id, row_number() OVER (ORDER BY id) AS t FROM users WHERE role = 'trainee'),
+			asked AS (
+				SELECT p.id AS course_id, tr.id AS trainee_id, tr.t
+				FROM tr CROSS JOIN generate_series(0, $1::int - 1) k
+				JOIN pub p ON p.r = (tr.t + k * (SELECT n FROM n) / $1::int) % (SELECT n FROM n)
+				UNION
+				SELECT p.id, tr.id, tr.t
+				FROM tr JOIN pub p ON p.r = 100 + 200 * (tr.t / 10 % 9)
+				WHERE tr.t % 10 = 0),
+			ranked AS (
+				SELECT a.course_id, a.trainee_id, p.capacity, p.enrol_opens,
+				       row_number() OVER (PARTITION BY a.course_id ORDER BY a.t * 7919 % 10007, a.t) AS rank
+				FROM asked a JOIN pub p ON p.id = a.course_id)
+			INSERT INTO enrolments (course_id, trainee_id, status, enrolled_at)
+			SELECT course_id, trainee_id, CASE WHEN rank <= capacity THEN 'enrolled' ELSE 'waitlisted' END,
+			       CASE WHEN rank <= capacity THEN least(enrol_opens + rank * interval '1 minute', now()) END
+			FROM ranked
+			ORDER BY course_id, rank`,
+			[]any{City.CoursesPerTrainee}},
+		{"attendance", `
+			INSERT INTO attendance (session_id, trainee_id, status, recorded_by, recorded_at)
+			SELECT s.id, e.trainee_id,
+			       CASE WHEN (s.id + e.trainee_id * 7) % 100 < 80 THEN 'present'
+			            WHEN (s.id + e.trainee_id * 7) % 100 < 87 THEN 'late'
+			            WHEN (s.id + e.trainee_id * 7) % 100 < 93 THEN 'excused' ELSE 'absent' END,
+			       l.user_id, s.ends_at
+			FROM enrolments e
+			JOIN course_sessions s ON s.course_id = e.course_id AND s.ends_at < now()
+			JOIN lecturers l ON l.id = s.lecturer_id
+			WHERE e.status = 'enrolled'
+			ORDER BY s.id * 7919 % 10007, s.id, e.trainee_id
+			LIMIT $1`,
+			[]any{City.Marks}},
 	}
 	for _, s := range steps {
 		if _, err := db.ExecContext(ctx, s.query, s.args...); err != nil {
@@ -95,4 +151,51 @@ func loadCity(ctx context.Context, db *sqlx.DB) error {
 	}
 	_, err = db.ExecContext(ctx, `VACUUM ANALYZE`)
 	return err
+}
+
+// Subjects are the rows the trainee measurements are about, picked from
+// the loaded city.
+type Subjects struct {
+	Trainee    int64  // my schedule's trainee: the fullest four weeks among those also waiting for a seat
+	Username   string // theirs
+	WaitCourse int64  // a course the trainee waits for a seat on (their course page)
+	FullCourse int64  // the full course with the longest waitlist (its roll)
+	Attender   int64  // the trainee with the most attendance marks (their ledger)
+}
+
+// pickSubjects chooses the Subjects; start is this week's Monday.
+func pickSubjects(ctx context.Context, db *sqlx.DB, start time.Time) (Subjects, error) {
+	var s Subjects
+	err := db.GetContext(ctx, &s.Trainee, `
+		SELECT e.trainee_id
+		FROM enrolments e JOIN course_sessions s ON s.course_id = e.course_id
+		WHERE e.status = 'enrolled' AND s.starts_at >= $1 AND s.starts_at < $2
+		  AND EXISTS (SELECT 1 FROM enrolments w WHERE w.trainee_id = e.trainee_id AND w.status = 'waitlisted')
+		GROUP BY e.trainee_id
+		ORDER BY count(*) DESC, e.trainee_id
+		LIMIT 1`, start, start.AddDate(0, 0, 28))
+	if err != nil {
+		return s, fmt.Errorf("pick my schedule's trainee: %w", err)
+	}
+	if err := db.GetContext(ctx, &s.Username, `SELECT username FROM users WHERE id = $1`, s.Trainee); err != nil {
+		return s, fmt.Errorf("username of trainee %d: %w", s.Trainee, err)
+	}
+	err = db.GetContext(ctx, &s.WaitCourse, `
+		SELECT course_id FROM enrolments WHERE trainee_id = $1 AND status = 'waitlisted'
+		ORDER BY course_id LIMIT 1`, s.Trainee)
+	if err != nil {
+		return s, fmt.Errorf("pick a course trainee %d waits for: %w", s.Trainee, err)
+	}
+	err = db.GetContext(ctx, &s.FullCourse, `
+		SELECT course_id FROM enrolments WHERE status = 'waitlisted'
+		GROUP BY course_id ORDER BY count(*) DESC, course_id LIMIT 1`)
+	if err != nil {
+		return s, fmt.Errorf("pick the full course: %w", err)
+	}
+	err = db.GetContext(ctx, &s.Attender, `
+		SELECT trainee_id FROM attendance GROUP BY trainee_id ORDER BY count(*) DESC, trainee_id LIMIT 1`)
+	if err != nil {
+		return s, fmt.Errorf("pick the keenest attender: %w", err)
+	}
+	return s, nil
 }

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	neturl "net/url"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,8 +23,14 @@ type Load struct {
 
 // runLoad requests url from conns connections, each waiting for its answer
 // before asking again, for d; every connection keeps its own cookies, like
-// a browser. Only 200 answers count; anything else is an error.
-func runLoad(ctx context.Context, url string, conns int, d time.Duration) (Load, error) {
+// a browser, starting with cookies (a signed-in session, or none). Only 200
+// answers count; anything else, a redirect to the login page included, is
+// an error.
+func runLoad(ctx context.Context, url string, conns int, d time.Duration, cookies []*http.Cookie) (Load, error) {
+	u, err := neturl.Parse(url)
+	if err != nil {
+		return Load{}, err
+	}
 	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(ctx, d)
@@ -38,7 +46,8 @@ func runLoad(ctx context.Context, url string, conns int, d time.Duration) (Load,
 		go func() {
 			defer wg.Done()
 			jar, _ := cookiejar.New(nil)
-			client := &http.Client{Transport: transport, Jar: jar, Timeout: 10 * time.Second}
+			jar.SetCookies(u, cookies)
+			client := &http.Client{Transport: transport, Jar: jar, Timeout: 10 * time.Second, CheckRedirect: noRedirects}
 			var mine []time.Duration
 			bad := 0
 			for ctx.Err() == nil {
@@ -76,6 +85,63 @@ func runLoad(ctx context.Context, url string, conns int, d time.Duration) (Load,
 		P99:    percentile(all, 0.99),
 		Errors: errors,
 	}, nil
+}
+
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// signIn signs in at base as a browser does (the login form's CSRF cookie,
+// then the form with its token) and returns the browser's cookies.
+func signIn(ctx context.Context, base, username, password string) ([]*http.Cookie, error) {
+	u, err := neturl.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: noRedirects}
+	do := func(req *http.Request) (int, error) {
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/login", nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := do(req); err != nil {
+		return nil, fmt.Errorf("GET /login: %w", err)
+	}
+	token := cookieValue(jar.Cookies(u), "ps_csrf")
+	if token == "" {
+		return nil, fmt.Errorf("GET /login set no ps_csrf cookie")
+	}
+	form := neturl.Values{"username": {username}, "password": {password}, "_csrf": {token}}
+	req, err = http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	status, err := do(req)
+	if err != nil {
+		return nil, fmt.Errorf("POST /login: %w", err)
+	}
+	cookies := jar.Cookies(u)
+	if status != http.StatusSeeOther || cookieValue(cookies, "ps_session") == "" {
+		return nil, fmt.Errorf("sign in as %s: status %d, want 303 with a ps_session cookie", username, status)
+	}
+	return cookies, nil
+}
+
+func cookieValue(cookies []*http.Cookie, name string) string {
+	for _, c := range cookies {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
 }
 
 // percentile returns the p-th quantile of sorted durations (nearest rank).

@@ -34,6 +34,7 @@ import (
 	"partyschool/courses"
 	"partyschool/database"
 	"partyschool/lecturers"
+	"partyschool/trainees"
 	"partyschool/web"
 )
 
@@ -101,6 +102,9 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 	if err := r.describe(ctx, db); err != nil {
 		return err
 	}
+	if r.Subjects, err = pickSubjects(ctx, db, web.WeekStart(time.Now())); err != nil {
+		return err
+	}
 
 	// The real app logs every request as in production, to nowhere.
 	cfg, err := app.LoadConfig(func(key string) string {
@@ -121,30 +125,41 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 		return err
 	}
 	defer stopApp()
-	bareURL, stopBare, err := serve(newBare(db))
+	bareURL, stopBare, err := serve(newBare(db, r.Subjects.Trainee))
 	if err != nil {
 		return err
 	}
 	defer stopBare()
 
-	pages := []struct{ name, path string }{
-		{"Week timetable (public)", "/timetable"},
-		{"Catalogue (public)", "/courses"},
+	// My schedule is the trainee's: signed in once, and every connection
+	// sends that browser's cookies. The bare handler reads the same
+	// trainee's rows without a session.
+	trainee, err := signIn(ctx, appURL, r.Subjects.Username, BenchPassword)
+	if err != nil {
+		return err
+	}
+	pages := []struct {
+		name, path string
+		cookies    []*http.Cookie
+	}{
+		{"Week timetable (public)", "/timetable", nil},
+		{"Catalogue (public)", "/courses", nil},
+		{"My schedule (a logged-in trainee)", "/my/schedule", trainee},
 	}
 	for _, p := range pages {
 		// Warm both: the template cache, the pool, PostgreSQL's buffers.
-		runLoad(ctx, appURL+p.path, 4, time.Second)
-		runLoad(ctx, bareURL+p.path, 4, time.Second)
+		runLoad(ctx, appURL+p.path, 4, time.Second, p.cookies)
+		runLoad(ctx, bareURL+p.path, 4, time.Second, nil)
 		for _, n := range conns {
 			var real, bare []Load
 			for i := 0; i < repeats; i++ {
 				// Interleaved, so drift in the machine hits both alike.
-				l, err := runLoad(ctx, appURL+p.path, n, duration)
+				l, err := runLoad(ctx, appURL+p.path, n, duration, p.cookies)
 				if err != nil {
 					return err
 				}
 				real = append(real, l)
-				if l, err = runLoad(ctx, bareURL+p.path, n, duration); err != nil {
+				if l, err = runLoad(ctx, bareURL+p.path, n, duration, nil); err != nil {
 					return err
 				}
 				bare = append(bare, l)
@@ -157,9 +172,16 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 	if r.SessionsShown, err = countWeek(ctx, db); err != nil {
 		return err
 	}
+	if err := r.countSchedule(ctx, db); err != nil {
+		return err
+	}
 
 	say("explaining the hot queries")
 	if err := r.explain(ctx, dbURL); err != nil {
+		return err
+	}
+	say("racing %d enrolments for %d seats", raceTrainees, raceSeats)
+	if r.Contention, err = contention(ctx, db, repeats); err != nil {
 		return err
 	}
 	say("running the Go benchmarks")
@@ -220,7 +242,20 @@ func countWeek(ctx context.Context, db *sqlx.DB) (int, error) {
 	return len(rows), err
 }
 
-// explain records the plans of the store calls behind the two pages.
+// countSchedule records what my schedule shows its trainee: their
+// courses, and the sessions of the four weeks from this Monday.
+func (r *Report) countSchedule(ctx context.Context, db *sqlx.DB) error {
+	mine, err := trainees.NewStore(db).MyCourses(ctx, r.Subjects.Trainee)
+	if err != nil {
+		return err
+	}
+	ids := seated(mine)
+	rows, err := courses.NewStore(db).Timetable(ctx, scheduleFilter(ids))
+	r.Schedule = Shown{Courses: len(mine), Seats: len(ids), Sessions: len(rows)}
+	return err
+}
+
+// explain records the plans of the store calls behind the pages.
 func (r *Report) explain(ctx context.Context, dbURL string) error {
 	e, err := newExplainer(ctx, dbURL)
 	if err != nil {
@@ -265,6 +300,34 @@ func (r *Report) explain(ctx context.Context, dbURL string) error {
 		}},
 		{"The roster, first page", func(db *sqlx.DB) error {
 			_, _, err := lecturers.NewStore(db).List(ctx, lecturers.Filter{Limit: 30})
+			return err
+		}},
+		{"A trainee's courses (my schedule)", func(db *sqlx.DB) error {
+			_, err := trainees.NewStore(db).MyCourses(ctx, r.Subjects.Trainee)
+			return err
+		}},
+		{"A trainee's four weeks (my schedule, their calendar feed)", func(db *sqlx.DB) error {
+			ids, err := trainees.NewStore(db).EnrolledCourseIDs(ctx, r.Subjects.Trainee)
+			if err != nil {
+				return err
+			}
+			_, err = courses.NewStore(db).Timetable(ctx, scheduleFilter(ids))
+			return err
+		}},
+		{"A course page for a waiting trainee: place, waitlist, clashes", func(db *sqlx.DB) error {
+			_, err := trainees.NewStore(db).Standing(ctx, r.Subjects.WaitCourse, r.Subjects.Trainee)
+			return err
+		}},
+		{"The roll of a full course", func(db *sqlx.DB) error {
+			_, err := trainees.NewStore(db).Roll(ctx, r.Subjects.FullCourse)
+			return err
+		}},
+		{"A trainee's credit hours this year (ledger)", func(db *sqlx.DB) error {
+			_, err := trainees.NewStore(db).Ledger(ctx, r.Subjects.Attender, time.Now().In(web.Shanghai).Year())
+			return err
+		}},
+		{"The registry, searching 学员1", func(db *sqlx.DB) error {
+			_, _, err := trainees.NewStore(db).List(ctx, trainees.Filter{Query: "学员1"})
 			return err
 		}},
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,11 +24,18 @@ type Report struct {
 	Rows          map[string]int
 	Pages         []PageRow
 	SessionsShown int
+	Subjects      Subjects
+	Schedule      Shown
+	Contention    *Contention
 	Plans         []Plan
 	GoBench       []GoBench
 	Startup       time.Duration
 	BinaryBytes   int64
 }
+
+// Shown is what my schedule shows its trainee: their courses, of them
+// those with a seat, and the sessions of its four weeks.
+type Shown struct{ Courses, Seats, Sessions int }
 
 // PageRow is one page at one concurrency, beside its bare baseline.
 type PageRow struct {
@@ -66,13 +74,28 @@ func (r *Report) describe(ctx context.Context, db *sqlx.DB) error {
 	r.Machine = append(r.Machine, "PostgreSQL: "+strings.SplitN(version, ",", 2)[0]+
 		" (private cluster of scripts/devdb: shared_buffers 128MB, fsync on, same machine)")
 	r.Rows = map[string]int{}
-	for _, table := range []string{"communities", "venues", "lecturers", "users", "courses", "course_sessions"} {
+	for _, table := range []string{"communities", "venues", "lecturers", "users", "courses", "course_sessions",
+		"trainees", "enrolments", "attendance"} {
 		var n int
 		if err := db.GetContext(ctx, &n, `SELECT count(*) FROM `+table); err != nil {
 			return err
 		}
 		r.Rows[table] = n
 	}
+	var seats struct {
+		Enrolled   int `db:"enrolled"`
+		Waitlisted int `db:"waitlisted"`
+		Full       int `db:"full"`
+	}
+	err := db.GetContext(ctx, &seats, `
+		SELECT count(*) FILTER (WHERE status = 'enrolled') AS enrolled,
+		       count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted,
+		       (SELECT count(*) FROM courses WHERE enrolled = capacity) AS full
+		FROM enrolments`)
+	if err != nil {
+		return err
+	}
+	r.Rows["enrolled"], r.Rows["waitlisted"], r.Rows["full courses"] = seats.Enrolled, seats.Waitlisted, seats.Full
 	return nil
 }
 
@@ -121,6 +144,71 @@ func verdict(ok bool) string {
 	return "**no**"
 }
 
+// contentionMarkdown renders the enrolment race.
+func (r *Report) contentionMarkdown(w func(string, ...any), c *Contention) {
+	w("## Enrolment under contention")
+	w("")
+	w("%d trainees enrol at the same instant (%d goroutines behind a start barrier) in a fresh published course of %d seats whose enrolment window is open; every run on a new course, the median of %d runs after an unrecorded warm-up, real and bare interleaved. The pool has %d connections (database.Open: MaxOpenConns), shared by all the goroutines.",
+		raceTrainees, raceTrainees, raceSeats, len(c.Real), c.Pool)
+	w("")
+	w("- real: `trainees.Store.Enrol(ctx, course, trainee, trainee, false)`, one transaction of seven round trips (BEGIN … COMMIT) that holds the course row's lock from the second to the last;")
+	w("- bare: each enrolment one statement on the pool, which locks the course row too and lets the seat trigger count the seat:")
+	w("")
+	w("```sql")
+	w("%s", bareEnrol)
+	w("```")
+	w("")
+	w("| enrolments | drain ms | enrolments/s | ratio | courses.enrolled | rows enrolled | rows waitlisted | errors | no over-enrolment, every run |")
+	w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+	realRate := float64(raceTrainees) / medianDrain(c.Real).Seconds()
+	bareRate := float64(raceTrainees) / medianDrain(c.Bare).Seconds()
+	for _, row := range []struct {
+		name  string
+		runs  []Race
+		ratio string
+	}{
+		{"real `Enrol`", c.Real, fmt.Sprintf("%.2f", realRate/bareRate)},
+		{"bare statement", c.Bare, ""},
+	} {
+		sound := true
+		errs := 0
+		for _, run := range row.runs {
+			sound = sound && run.Sound()
+			errs += run.Errors
+		}
+		w("| %s | %s | %.0f | %s | %s | %s | %s | %d | %s |", row.name, ms(medianDrain(row.runs)), float64(raceTrainees)/medianDrain(row.runs).Seconds(), row.ratio,
+			eachRun(row.runs, func(r Race) int { return r.Counter }), eachRun(row.runs, func(r Race) int { return r.Enrolled }),
+			eachRun(row.runs, func(r Race) int { return r.Waitlisted }), errs, verdict(sound))
+	}
+	queue := true
+	for _, run := range c.Real {
+		queue = queue && run.Queue
+	}
+	w("")
+	w("The ratio is the real enrolments per second over the bare ones. The waitlist places Enrol returned were 1 to %d, each once, in every run: %s.", raceTrainees-raceSeats, verdict(queue))
+	for _, run := range append(slices.Clone(c.Real), c.Bare...) {
+		if run.FirstError != "" {
+			w("First error of a run: `%s`.", run.FirstError)
+			break
+		}
+	}
+	w("")
+}
+
+// eachRun is a figure of the runs: one number when all agree, else each.
+func eachRun(runs []Race, f func(Race) int) string {
+	var all []string
+	same := true
+	for _, r := range runs {
+		all = append(all, fmt.Sprint(f(r)))
+		same = same && all[len(all)-1] == all[0]
+	}
+	if same && len(all) > 0 {
+		return all[0]
+	}
+	return strings.Join(all, ", ")
+}
+
 // Markdown renders the report as bench/RESULTS.md.
 func (r *Report) Markdown() string {
 	var b strings.Builder
@@ -141,8 +229,11 @@ func (r *Report) Markdown() string {
 	w("")
 	w("Loaded in %s: %d communities, %d venues, %d lecturers, %d users (trainees, lecturers, a coordinator), %d courses, %d sessions.",
 		r.LoadTime.Round(100*time.Millisecond), r.Rows["communities"], r.Rows["venues"], r.Rows["lecturers"], r.Rows["users"], r.Rows["courses"], r.Rows["course_sessions"])
-	w("The public week timetable of the current week shows %d sessions.", r.SessionsShown)
-	w("Enrolments, attendance marks and certificates arrive with their features; their measurements will be added then.")
+	w("%d trainee profiles, %d enrolments (%d with a seat, %d on a waitlist; %d courses full) and %d attendance marks.",
+		r.Rows["trainees"], r.Rows["enrolments"], r.Rows["enrolled"], r.Rows["waitlisted"], r.Rows["full courses"], r.Rows["attendance"])
+	w("The public week timetable of the current week shows %d sessions. My schedule is %s's (user %d): %d courses, %d of them with a seat, %d sessions in its four weeks.",
+		r.SessionsShown, r.Subjects.Username, r.Subjects.Trainee, r.Schedule.Courses, r.Schedule.Seats, r.Schedule.Sessions)
+	w("Certificates arrive with their feature; their measurements will be added then.")
 	w("")
 	w("## Pages against the bare handler")
 	w("")
@@ -163,6 +254,11 @@ func (r *Report) Markdown() string {
 	w("Each connection waits for its answer before it asks again, so at %d connections a request's latency is mostly its wait in line: about %d ÷ throughput. A p99 of %v there needs some %.0f req/s from cores that the load generator, the app and PostgreSQL share; what changed between runs is in bench/NOTES.md.",
 		goalP99For, goalP99For, goalP99, float64(goalP99For)/goalP99.Seconds())
 	w("")
+	w("My schedule is measured signed in: the trainee signs in once through the login form, and every connection sends that browser's cookies, so each request also looks up the session; a redirect to the login page would count as an error. Its bare handler runs the page's store calls (MyCourses, FeedToken, Timetable of the courses with a seat over four weeks) for the same trainee, without a session.")
+	w("")
+	if c := r.Contention; c != nil {
+		r.contentionMarkdown(w, c)
+	}
 	w("## Go benchmarks")
 	w("")
 	w("`go test -bench` of the hot code paths, median of %d runs; a `…Template` benchmark is the html/template baseline of the writer above it.", r.Repeats)
