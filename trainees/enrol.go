@@ -44,7 +44,8 @@ type Outcome struct {
 // lockedCourse is the course row an enrolment holds locked.
 type lockedCourse struct {
 	courses.Course
-	Now time.Time `db:"now"`
+	Now     time.Time `db:"now"`
+	Waiting bool      `db:"waiting"` // someone is on the waitlist
 }
 
 // lockCourse locks the course's row until tx ends. Every change of seats
@@ -53,7 +54,8 @@ type lockedCourse struct {
 func lockCourse(ctx context.Context, tx *sqlx.Tx, courseID int64) (*lockedCourse, error) {
 	var c lockedCourse
 	err := tx.GetContext(ctx, &c, `
-		SELECT id, status, capacity, enrolled, enrol_opens, enrol_closes, now() AS now
+		SELECT id, status, capacity, enrolled, enrol_opens, enrol_closes, now() AS now,
+		       EXISTS (SELECT 1 FROM enrolments WHERE course_id = $1 AND status = 'waitlisted') AS waiting
 		FROM courses WHERE id = $1 FOR UPDATE`, courseID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrCourseNotFound
@@ -69,41 +71,75 @@ func lockCourse(ctx context.Context, tx *sqlx.Tx, courseID int64) (*lockedCourse
 // enrolment window is open; staff (by a coordinator) may add anyone to
 // any course that is not archived. Enrolling someone who is on the course
 // already changes nothing. by is who did it.
+//
+// Who the trainee is and whether they are on the course already need no
+// lock, so they are read first: when a crowd enrols at the moment a
+// course opens, each enrolment holds the course's row for two statements
+// only (see bench/NOTES.md).
 func (s *Store) Enrol(ctx context.Context, courseID, traineeID, by int64, staff bool) (Outcome, error) {
+	if out, err := current(ctx, s.db, courseID, traineeID); err != nil || out.Already {
+		return out, err
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	out, err := enrol(ctx, tx, courseID, traineeID, by, staff)
+	out, err := enrolLocked(ctx, tx, courseID, traineeID, by, staff)
 	if err != nil {
 		return out, err
 	}
 	return out, tx.Commit()
 }
 
+// enrol is Enrol within a caller's transaction (an import enrols its rows
+// with the accounts it creates).
 func enrol(ctx context.Context, tx *sqlx.Tx, courseID, traineeID, by int64, staff bool) (Outcome, error) {
+	if out, err := current(ctx, tx, courseID, traineeID); err != nil || out.Already {
+		return out, err
+	}
+	return enrolLocked(ctx, tx, courseID, traineeID, by, staff)
+}
+
+// current checks that the account is an enabled trainee's, and returns
+// their place on the course if they are on it (Already), by one query.
+func current(ctx context.Context, q sqlx.QueryerContext, courseID, traineeID int64) (Outcome, error) {
+	var row struct {
+		Role     string `db:"role"`
+		Disabled bool   `db:"disabled"`
+		Outcome
+	}
+	err := sqlx.GetContext(ctx, q, &row, `
+		SELECT u.role, u.disabled_at IS NOT NULL AS disabled, coalesce(e.status, '') AS status,
+		       CASE WHEN e.status = 'waitlisted' THEN
+		            (SELECT count(*) FROM enrolments w
+		             WHERE w.course_id = $1 AND w.status = 'waitlisted' AND w.queue_no <= e.queue_no)
+		       ELSE 0 END AS position
+		FROM users u
+		LEFT JOIN enrolments e ON e.course_id = $1 AND e.trainee_id = u.id
+		WHERE u.id = $2`, courseID, traineeID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows), err == nil && row.Disabled:
+		return Outcome{}, ErrNotFound
+	case err != nil:
+		return Outcome{}, fmt.Errorf("enrolment of user %d in course %d: %w", traineeID, courseID, err)
+	case row.Role != "trainee":
+		return Outcome{}, ErrNotTrainee
+	}
+	out := row.Outcome
+	out.Already = out.Status == StatusEnrolled || out.Status == StatusWaitlisted
+	return out, nil
+}
+
+// enrolLocked takes the course's lock and puts the trainee, not on the
+// course when current looked, in a seat or on the waitlist.
+func enrolLocked(ctx context.Context, tx *sqlx.Tx, courseID, traineeID, by int64, staff bool) (Outcome, error) {
 	c, err := lockCourse(ctx, tx, courseID)
 	if err != nil {
 		return Outcome{}, err
 	}
 	if err := c.mayChange(staff); err != nil {
 		return Outcome{}, err
-	}
-	if err := isTrainee(ctx, tx, traineeID); err != nil {
-		return Outcome{}, err
-	}
-	var current struct {
-		Status  string `db:"status"`
-		QueueNo int64  `db:"queue_no"`
-	}
-	err = tx.GetContext(ctx, &current, `SELECT status, queue_no FROM enrolments WHERE course_id = $1 AND trainee_id = $2`, courseID, traineeID)
-	switch {
-	case err == nil && current.Status != StatusWithdrawn:
-		pos, err := position(ctx, tx, courseID, current.Status, current.QueueNo)
-		return Outcome{Status: current.Status, Position: pos, Already: true}, err
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
-		return Outcome{}, fmt.Errorf("enrolment of trainee %d in course %d: %w", traineeID, courseID, err)
 	}
 	// Seats freed before this (a raised capacity) go to those waiting
 	// first; only then may a newcomer take one.
@@ -114,23 +150,31 @@ func enrol(ctx context.Context, tx *sqlx.Tx, courseID, traineeID, by int64, staf
 	if c.Enrolled < c.Capacity {
 		status = StatusEnrolled
 	}
-	var queueNo int64
-	err = tx.GetContext(ctx, &queueNo, `
-		INSERT INTO enrolments (course_id, trainee_id, status, enrolled_at, changed_by)
-		VALUES ($1, $2, $3, CASE WHEN $3 = 'enrolled' THEN now() END, $4)
-		ON CONFLICT (course_id, trainee_id) DO UPDATE SET
-			status = EXCLUDED.status, queue_no = nextval('enrolment_queue'),
-			enrolled_at = EXCLUDED.enrolled_at, withdrawn_at = NULL,
-			changed_by = EXCLUDED.changed_by, updated_at = now()
-		RETURNING queue_no`, courseID, traineeID, status, nullID(by))
+	// A newcomer is last in the queue: their place is one more than those
+	// waiting now, which the lock keeps as it is. An enrolment made since
+	// current looked (the same trainee in another tab) is left alone.
+	var out Outcome
+	err = tx.GetContext(ctx, &out, `
+		WITH placed AS (
+			INSERT INTO enrolments (course_id, trainee_id, status, enrolled_at, changed_by)
+			VALUES ($1, $2, $3, CASE WHEN $3 = 'enrolled' THEN now() END, $4)
+			ON CONFLICT (course_id, trainee_id) DO UPDATE SET
+				status = EXCLUDED.status, queue_no = nextval('enrolment_queue'),
+				enrolled_at = EXCLUDED.enrolled_at, withdrawn_at = NULL,
+				changed_by = EXCLUDED.changed_by, updated_at = now()
+			WHERE enrolments.status = 'withdrawn'
+			RETURNING status)
+		SELECT status, CASE WHEN status = 'waitlisted' THEN
+		       1 + (SELECT count(*) FROM enrolments WHERE course_id = $1 AND status = 'waitlisted')
+		       ELSE 0 END AS position
+		FROM placed`, courseID, traineeID, status, nullID(by))
+	if errors.Is(err, sql.ErrNoRows) {
+		return current(ctx, tx, courseID, traineeID)
+	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("enrol trainee %d in course %d: %w", traineeID, courseID, err)
 	}
-	if status == StatusEnrolled {
-		c.Enrolled++
-	}
-	pos, err := position(ctx, tx, courseID, status, queueNo)
-	return Outcome{Status: status, Position: pos}, err
+	return out, nil
 }
 
 // mayChange says whether seats on the course may change now: by a
@@ -144,25 +188,6 @@ func (c *lockedCourse) mayChange(staff bool) error {
 	}
 	if state := c.EnrolmentState(c.Now); state != "open" {
 		return &ClosedError{State: state}
-	}
-	return nil
-}
-
-// isTrainee checks that the account exists, is a trainee's and is not
-// disabled.
-func isTrainee(ctx context.Context, q sqlx.QueryerContext, id int64) error {
-	var row struct {
-		Role     string `db:"role"`
-		Disabled bool   `db:"disabled"`
-	}
-	err := sqlx.GetContext(ctx, q, &row, `SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1`, id)
-	switch {
-	case errors.Is(err, sql.ErrNoRows), err == nil && row.Disabled:
-		return ErrNotFound
-	case err != nil:
-		return fmt.Errorf("role of user %d: %w", id, err)
-	case row.Role != "trainee":
-		return ErrNotTrainee
 	}
 	return nil
 }
@@ -187,7 +212,7 @@ func position(ctx context.Context, q sqlx.QueryerContext, courseID int64, status
 // waitlist, in order, and returns whom it promoted.
 func fillSeats(ctx context.Context, tx *sqlx.Tx, c *lockedCourse, by int64) ([]int64, error) {
 	free := c.Capacity - c.Enrolled
-	if free <= 0 {
+	if free <= 0 || !c.Waiting {
 		return nil, nil
 	}
 	promoted := []int64{}
