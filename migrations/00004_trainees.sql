@@ -46,10 +46,13 @@ CREATE TABLE feed_tokens (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- How many trainees hold a seat: kept by the trigger below, so that the
--- CHECK makes over-enrolment impossible whatever the application does.
+-- How many trainees hold a seat and how many wait: kept by the trigger
+-- below, so that the CHECK makes over-enrolment impossible whatever the
+-- application does, and so that an enrolment that has locked the course's
+-- row reads both counts fresh from it.
 ALTER TABLE courses
     ADD COLUMN enrolled integer NOT NULL DEFAULT 0 CHECK (enrolled >= 0),
+    ADD COLUMN waitlisted integer NOT NULL DEFAULT 0 CHECK (waitlisted >= 0),
     ADD CONSTRAINT courses_enrolled_within_capacity CHECK (enrolled <= capacity);
 
 -- The waitlist's order: numbers are drawn while the course row is locked,
@@ -77,11 +80,17 @@ CREATE INDEX enrolments_trainee_idx ON enrolments (trainee_id, status);
 -- +goose StatementBegin
 CREATE FUNCTION enrolments_count_seats() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'enrolled' THEN
-        UPDATE courses SET enrolled = enrolled - 1 WHERE id = OLD.course_id;
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status <> 'withdrawn' THEN
+        UPDATE courses
+        SET enrolled = enrolled - (OLD.status = 'enrolled')::int,
+            waitlisted = waitlisted - (OLD.status = 'waitlisted')::int
+        WHERE id = OLD.course_id;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'enrolled' THEN
-        UPDATE courses SET enrolled = enrolled + 1 WHERE id = NEW.course_id;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status <> 'withdrawn' THEN
+        UPDATE courses
+        SET enrolled = enrolled + (NEW.status = 'enrolled')::int,
+            waitlisted = waitlisted + (NEW.status = 'waitlisted')::int
+        WHERE id = NEW.course_id;
     END IF;
     RETURN NULL;
 END
@@ -111,7 +120,7 @@ DROP TRIGGER enrolments_count_seats ON enrolments;
 DROP FUNCTION enrolments_count_seats();
 DROP TABLE enrolments;
 DROP SEQUENCE enrolment_queue;
-ALTER TABLE courses DROP CONSTRAINT courses_enrolled_within_capacity, DROP COLUMN enrolled;
+ALTER TABLE courses DROP CONSTRAINT courses_enrolled_within_capacity, DROP COLUMN enrolled, DROP COLUMN waitlisted;
 DROP TABLE feed_tokens;
 DROP TABLE trainees;
 ALTER TABLE school_settings DROP COLUMN credit_hour_target;

@@ -352,8 +352,9 @@ func TestDemoTrainees(t *testing.T) {
 		t.Errorf("%d waiting for the full course, want 6", n)
 	}
 	// The counter the trigger keeps agrees with the rows everywhere.
-	if n := count(`SELECT count(*) FROM courses c WHERE c.enrolled <> (SELECT count(*) FROM enrolments e WHERE e.course_id = c.id AND e.status = 'enrolled')`); n != 0 {
-		t.Errorf("%d courses whose seat count disagrees with their enrolments", n)
+	if n := count(`SELECT count(*) FROM courses c WHERE c.enrolled <> (SELECT count(*) FROM enrolments e WHERE e.course_id = c.id AND e.status = 'enrolled')
+	                                             OR c.waitlisted <> (SELECT count(*) FROM enrolments e WHERE e.course_id = c.id AND e.status = 'waitlisted')`); n != 0 {
+		t.Errorf("%d courses whose seat or waitlist count disagrees with their enrolments", n)
 	}
 	if n := count(`SELECT count(*) FROM attendance a JOIN course_sessions s ON s.id = a.session_id WHERE s.ends_at > now()`); n != 0 {
 		t.Errorf("%d attendance marks for sessions not yet over", n)

@@ -122,6 +122,9 @@ func TestEnrolmentUnderContention(t *testing.T) {
 	if n := s.count(t, `SELECT count(*) FROM enrolments WHERE course_id = $1 AND status = 'waitlisted'`, course); n != 170 {
 		t.Errorf("%d waitlisted, want 170", n)
 	}
+	if n := s.count(t, `SELECT waitlisted FROM courses WHERE id = $1`, course); n != 170 {
+		t.Errorf("waitlist count %d, want 170", n)
+	}
 	// Everyone with a seat came before everyone waiting, and each
 	// waiting trainee was told a distinct place, 1 to 170.
 	if n := s.count(t, `
