@@ -151,7 +151,7 @@ func (r *Report) contentionMarkdown(w func(string, ...any), c *Contention) {
 	w("%d trainees enrol at the same instant (%d goroutines behind a start barrier) in a fresh published course of %d seats whose enrolment window is open; every run on a new course, the median of %d runs after an unrecorded warm-up, real and bare interleaved. The pool has %d connections (database.Open: MaxOpenConns), shared by all the goroutines.",
 		raceTrainees, raceTrainees, raceSeats, len(c.Real), c.Pool)
 	w("")
-	w("- real: `trainees.Store.Enrol(ctx, course, trainee, trainee, false)`, one transaction of seven round trips (BEGIN … COMMIT) that holds the course row's lock from the second to the last;")
+	w("- real: `trainees.Store.Enrol(ctx, course, trainee, trainee, false)`, which reads the trainee and their enrolment first, then enrols in one statement that locks the course row, places the trainee by the counts on it and inserts (the general path, a transaction, only when the window is shut or seats wait for the waitlist);")
 	w("- bare: each enrolment one statement on the pool, which locks the course row too and lets the seat trigger count the seat:")
 	w("")
 	w("```sql")
