@@ -22,6 +22,7 @@ import (
 	"github.com/gofiber/template/html/v2"
 	"github.com/jmoiron/sqlx"
 
+	"partyschool/attendance"
 	"partyschool/auth"
 	"partyschool/courses"
 	"partyschool/lecturers"
@@ -43,12 +44,13 @@ type Server struct {
 	// proxies are the reverse proxies whose X-Forwarded-For is believed.
 	proxies trustedProxies
 
-	auth      *auth.Handler
-	settings  *settings.Store
-	places    *places.Store
-	lecturers *lecturers.Store
-	courses   *courses.Store
-	trainees  *trainees.Store
+	auth       *auth.Handler
+	settings   *settings.Store
+	places     *places.Store
+	lecturers  *lecturers.Store
+	courses    *courses.Store
+	trainees   *trainees.Store
+	attendance *attendance.Store
 }
 
 // New builds the application on an open, migrated database. Extra routes
@@ -64,6 +66,7 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 	s.lecturers = lecturers.NewStore(db)
 	s.courses = courses.NewStore(db)
 	s.trainees = trainees.NewStore(db)
+	s.attendance = attendance.NewStore(db)
 	s.auth = &auth.Handler{
 		Store:         authStore,
 		Registration:  s.settings,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"partyschool/attendance"
 	"partyschool/auth"
 	"partyschool/courses"
 	"partyschool/lecturers"
@@ -56,6 +57,10 @@ func (s *Server) routeTable() []Route {
 	co := &courses.Handler{
 		Store: s.courses, Lecturers: s.lecturers, Places: s.places, BaseURL: s.cfg.BaseURL,
 		Enrolments: s.trainees, Schedules: s.trainees,
+	}
+	at := &attendance.Handler{
+		Store: s.attendance, Courses: s.courses, Trainees: s.trainees, Settings: s.settings,
+		Logger: s.logger, BaseURL: s.cfg.BaseURL,
 	}
 	tr := &trainees.Handler{Store: s.trainees, Courses: s.courses, Places: s.places, Settings: s.settings, Logger: s.logger, BaseURL: s.cfg.BaseURL}
 	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses, Logger: s.logger}
@@ -116,6 +121,26 @@ func (s *Server) routeTable() []Route {
 		{post, "/courses/:id/roll/:trainee/promote", staff, tr.PromoteOnRoll},
 		{get, "/courses/:id/roll.xlsx", staff, tr.ExportRoll},
 		{get, "/sessions/:id/sign-in-sheet", staffAndLecturers, tr.SignInSheet},
+
+		{get, "/sessions/:id/attendance", staffAndLecturers, at.Sheet},
+		{post, "/sessions/:id/attendance", staffAndLecturers, at.SaveSheet},
+		{post, "/sessions/:id/attendance/walk-in", staffAndLecturers, at.AddWalkIn},
+		{post, "/sessions/:id/attendance/assist", staffAndLecturers, at.Assist},
+		{get, "/sessions/:id/attendance/report", staffAndLecturers, at.SessionReport},
+		{get, "/sessions/:id/attendance.xlsx", staffAndLecturers, at.ExportSessionReport},
+		{post, "/sessions/:id/checkin/open", staffAndLecturers, at.OpenCheckin},
+		{post, "/sessions/:id/checkin/close", staffAndLecturers, at.CloseCheckin},
+		{get, "/sessions/:id/checkin", staffAndLecturers, at.CheckinDisplay},
+		{get, "/sessions/:id/checkin/code", staffAndLecturers, at.CheckinCode},
+		{get, "/checkin", traineesOnly, at.CheckinForm},
+		{post, "/checkin", traineesOnly, at.CheckIn},
+		{get, "/courses/:id/attendance", staffAndLecturers, at.CourseReport},
+		{get, "/courses/:id/attendance.xlsx", staffAndLecturers, at.ExportCourseReport},
+		{get, "/courses/:id/attendance/chart.svg", staffAndLecturers, at.CourseChart},
+		{get, "/trainees/:id/attendance", staff, at.TraineeReport},
+		{get, "/trainees/:id/attendance.xlsx", staff, at.ExportTraineeReport},
+		{get, "/my/attendance", traineesOnly, at.MyAttendance},
+		{get, "/attendance/todo", staffAndLecturers, at.Todo},
 
 		{get, "/trainees", staff, tr.Index},
 		{get, "/trainees/new", staff, tr.New},

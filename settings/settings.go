@@ -25,8 +25,14 @@ type School struct {
 	Name             string `db:"school_name"`
 	RegistrationOpen bool   `db:"registration_open"`
 	// CreditHourTarget is the yearly credit hours party members should reach.
-	CreditHourTarget float64   `db:"credit_hour_target"`
-	UpdatedAt        time.Time `db:"updated_at"`
+	CreditHourTarget float64 `db:"credit_hour_target"`
+	// AttendanceLockDays: this many days after a session its marks lock.
+	AttendanceLockDays int `db:"attendance_lock_days"`
+	// CheckinOpensMinutes: self check-in opens this long before a session.
+	CheckinOpensMinutes int `db:"checkin_opens_minutes"`
+	// CheckinGraceMinutes: a check-in later than this after the start is late.
+	CheckinGraceMinutes int       `db:"checkin_grace_minutes"`
+	UpdatedAt           time.Time `db:"updated_at"`
 }
 
 // Store reads and writes the settings. Every page shows the school's name,
@@ -58,7 +64,8 @@ func (s *Store) Get(ctx context.Context) (School, error) {
 	s.mu.Unlock()
 
 	var sc School
-	err := s.db.GetContext(ctx, &sc, `SELECT school_name, registration_open, credit_hour_target::float8 AS credit_hour_target, updated_at FROM school_settings`)
+	err := s.db.GetContext(ctx, &sc, `SELECT school_name, registration_open, credit_hour_target::float8 AS credit_hour_target,
+		       attendance_lock_days, checkin_opens_minutes, checkin_grace_minutes, updated_at FROM school_settings`)
 	if err != nil {
 		return School{}, fmt.Errorf("read school settings: %w", err)
 	}
