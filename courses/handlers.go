@@ -177,8 +177,10 @@ type coursePage struct {
 	Standing *Standing // the trainee's place on the course, or the waitlist's length for staff
 	LoginURL string    // for visitors: sign in, then come back here
 	// LecturerID is the viewer's roster id when they are a lecturer: their
-	// own sessions link to the sign-in sheet.
+	// own sessions link to their sheets; Teaches says they teach some of
+	// the course, whose attendance report is then theirs to read.
 	LecturerID int64
+	Teaches    bool
 }
 
 // Show is a course's page with its sessions. A course that is not
@@ -234,6 +236,9 @@ func (h *Handler) standing(c *fiber.Ctx, d *coursePage) error {
 		}
 		if l != nil {
 			d.LecturerID = l.ID
+			for _, s := range d.Sessions {
+				d.Teaches = d.Teaches || s.LecturerID == l.ID
+			}
 		}
 	}
 	switch {

@@ -16,7 +16,9 @@ import (
 // costs well under a microsecond a session. Every text value goes through
 // html/template's own escaper (SECURITY.md 11) and lands only in element
 // content; attributes hold numbers and fixed words.
-func slotsHTML(lang, view string, sessions []Session) template.HTML {
+// With sheets, each session that is not cancelled links to its attendance
+// sheet (a lecturer's own, in 我的授课).
+func slotsHTML(lang, view string, sessions []Session, sheets bool) template.HTML {
 	if len(sessions) == 0 {
 		return ""
 	}
@@ -56,7 +58,13 @@ func slotsHTML(lang, view string, sessions []Session) template.HTML {
 		if s.VenueCommunity != "" {
 			text(esc(s.VenueCommunity), " ")
 		}
-		text(esc(s.VenueName), `</a></p></li>`)
+		text(esc(s.VenueName), `</a></p>`)
+		if sheets && !s.Cancelled() {
+			// A lecturer's own sessions link to their attendance sheet.
+			text(`<p class="slot-meta no-print"><a href="/sessions/`, strconv.FormatInt(s.ID, 10), `/attendance">`,
+				esc(i18n.T(lang, "sessions.attendance")), `</a></p>`)
+		}
+		text(`</li>`)
 	}
 	return template.HTML(b.String())
 }

@@ -18,7 +18,7 @@ func TestSlotsHTMLEscapesEverything(t *testing.T) {
 		LecturerID: 3, LecturerName: "李&建国", VenueID: 9, VenueName: `红色'议事厅`, VenueCommunity: "福通社区",
 		Topic: "<b>议事</b>", StartsAt: at, EndsAt: at.Add(2 * time.Hour),
 	}
-	got := string(slotsHTML("zh-CN", "list", []Session{s}))
+	got := string(slotsHTML("zh-CN", "list", []Session{s}, false))
 	for _, want := range []string{
 		`<li class="slot cat-policy&#34; onclick=&#34;x">`,
 		`19:00–21:00 <span class="badge badge-off">草稿</span>`,
@@ -35,7 +35,7 @@ func TestSlotsHTMLEscapesEverything(t *testing.T) {
 		t.Errorf("unescaped markup in %s", got)
 	}
 	s.CourseStatus = StatusPublished
-	if got := string(slotsHTML("en", "week", []Session{s})); strings.Contains(got, "badge") || strings.Contains(got, "view=list") {
+	if got := string(slotsHTML("en", "week", []Session{s}, false)); strings.Contains(got, "badge") || strings.Contains(got, "view=list") {
 		t.Errorf("a published session in the week view: %s", got)
 	}
 }
@@ -60,7 +60,7 @@ func BenchmarkSlotsHTML(b *testing.B) {
 	sessions := weekOfSessions()
 	b.ReportAllocs()
 	for b.Loop() {
-		slotsHTML("zh-CN", "week", sessions)
+		slotsHTML("zh-CN", "week", sessions, false)
 	}
 }
 

@@ -234,7 +234,7 @@ func (h *Handler) fillDays(c *fiber.Ctx, d *timetablePage, f TimetableFilter) er
 		if d.Query.View == "week" || len(byDay[day]) > 0 {
 			d.Days = append(d.Days, timetableDay{
 				Date: day, Today: day.Equal(today), Sessions: byDay[day],
-				Slots: slotsHTML(web.LangOf(c), d.Query.View, byDay[day]),
+				Slots: slotsHTML(web.LangOf(c), d.Query.View, byDay[day], d.Mine && !d.Trainee),
 			})
 		}
 	}
