@@ -163,6 +163,21 @@ var en = map[string]string{
 	"settings.target.required": "Please enter the yearly credit-hour target.",
 	"settings.target.invalid":  "The yearly target must be a number from 0 to 999 with at most one decimal, such as 32 or 32.5.",
 
+	// Attendance rules
+	"settings.attendance":            "Attendance rules",
+	"settings.lockdays":              "Days until attendance locks",
+	"settings.lockdays.hint":         "How many days after a session its attendance locks: 0–365, 7 by default. Then lecturers can no longer change it, and coordinators must give a reason.",
+	"settings.lockdays.required":     "Please enter the days until attendance locks.",
+	"settings.lockdays.invalid":      "The days until attendance locks must be a whole number from 0 to 365.",
+	"settings.checkinopens":          "Self check-in opens (minutes before)",
+	"settings.checkinopens.hint":     "How many minutes before a session self check-in opens: 0–240, 30 by default.",
+	"settings.checkinopens.required": "Please enter when self check-in opens.",
+	"settings.checkinopens.invalid":  "When self check-in opens must be a whole number of minutes from 0 to 240.",
+	"settings.checkingrace":          "Grace period (minutes)",
+	"settings.checkingrace.hint":     "Check-ins within this many minutes of the start count as present, later ones as late: 0–120, 10 by default. Assisted check-ins follow the same rule.",
+	"settings.checkingrace.required": "Please enter the grace period.",
+	"settings.checkingrace.invalid":  "The grace period must be a whole number of minutes from 0 to 120.",
+
 	// Errors
 	"error.title":       "Something went wrong",
 	"error.title.403":   "Not allowed",

@@ -163,6 +163,21 @@ var zh = map[string]string{
 	"settings.target.required": "请填写党员年度学时目标。",
 	"settings.target.invalid":  "年度学时目标请填写 0–999 之间的数，最多一位小数，例如 32 或 32.5。",
 
+	// Attendance rules
+	"settings.attendance":            "考勤规则",
+	"settings.lockdays":              "考勤锁定天数",
+	"settings.lockdays.hint":         "课次结束后多少天锁定考勤，0–365，默认 7。锁定后讲师不能再修改，培训管理员修改时须填写原因。",
+	"settings.lockdays.required":     "请填写考勤锁定天数。",
+	"settings.lockdays.invalid":      "考勤锁定天数请填写 0–365 之间的整数。",
+	"settings.checkinopens":          "自助签到提前开放（分钟）",
+	"settings.checkinopens.hint":     "课次开始前多少分钟开放自助签到，0–240，默认 30。",
+	"settings.checkinopens.required": "请填写自助签到提前开放的分钟数。",
+	"settings.checkinopens.invalid":  "自助签到提前开放的分钟数请填写 0–240 之间的整数。",
+	"settings.checkingrace":          "迟到宽限（分钟）",
+	"settings.checkingrace.hint":     "开课后多少分钟内签到仍记为出勤，超过记为迟到，0–120，默认 10。代签也按这个规则。",
+	"settings.checkingrace.required": "请填写迟到宽限的分钟数。",
+	"settings.checkingrace.invalid":  "迟到宽限请填写 0–120 之间的整数。",
+
 	// Errors
 	"error.title":       "出错了",
 	"error.title.403":   "无权访问",

@@ -1,6 +1,8 @@
 // Package settings keeps the school's own settings: its name, whether
-// trainees may register themselves and the yearly credit-hour target of
-// party members. Later features add their settings here.
+// trainees may register themselves, the yearly credit-hour target of
+// party members and the attendance rules (the lock after a session, when
+// self check-in opens and when a check-in counts as late). Later
+// features add their settings here.
 package settings
 
 import (
@@ -87,8 +89,10 @@ func (s *Store) RegistrationOpen(ctx context.Context) (bool, error) {
 func (s *Store) Update(ctx context.Context, sc School) error {
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE school_settings SET school_name = $1, registration_open = $2, credit_hour_target = $3,
+		       attendance_lock_days = $4, checkin_opens_minutes = $5, checkin_grace_minutes = $6,
 		       updated_at = now()`,
-		sc.Name, sc.RegistrationOpen, sc.CreditHourTarget)
+		sc.Name, sc.RegistrationOpen, sc.CreditHourTarget,
+		sc.AttendanceLockDays, sc.CheckinOpensMinutes, sc.CheckinGraceMinutes)
 	if err != nil {
 		return fmt.Errorf("update school settings: %w", err)
 	}
@@ -101,17 +105,55 @@ func (s *Store) Update(ctx context.Context, sc School) error {
 
 // Form is the settings form as typed.
 type Form struct {
-	Name             string
-	RegistrationOpen bool
-	CreditHourTarget string
+	Name                string
+	RegistrationOpen    bool
+	CreditHourTarget    string
+	AttendanceLockDays  string
+	CheckinOpensMinutes string
+	CheckinGraceMinutes string
 }
 
 // FormOf fills the form from the stored settings.
 func FormOf(sc School) Form {
 	return Form{
 		Name: sc.Name, RegistrationOpen: sc.RegistrationOpen,
-		CreditHourTarget: strconv.FormatFloat(sc.CreditHourTarget, 'f', -1, 64),
+		CreditHourTarget:    strconv.FormatFloat(sc.CreditHourTarget, 'f', -1, 64),
+		AttendanceLockDays:  strconv.Itoa(sc.AttendanceLockDays),
+		CheckinOpensMinutes: strconv.Itoa(sc.CheckinOpensMinutes),
+		CheckinGraceMinutes: strconv.Itoa(sc.CheckinGraceMinutes),
 	}
+}
+
+// NumberField is one whole-number field of the form as the page shows it.
+type NumberField struct {
+	Name, Label, Hint, Value string
+}
+
+// AttendanceFields lists the attendance settings' fields, in the order
+// the page shows them.
+func (f Form) AttendanceFields() []NumberField {
+	return []NumberField{
+		{"attendance_lock_days", "settings.lockdays", "settings.lockdays.hint", f.AttendanceLockDays},
+		{"checkin_opens_minutes", "settings.checkinopens", "settings.checkinopens.hint", f.CheckinOpensMinutes},
+		{"checkin_grace_minutes", "settings.checkingrace", "settings.checkingrace.hint", f.CheckinGraceMinutes},
+	}
+}
+
+// The ranges of the attendance settings (the schema's CHECKs).
+const (
+	MaxAttendanceLockDays  = 365
+	MaxCheckinOpensMinutes = 240
+	MaxCheckinGraceMinutes = 120
+)
+
+// intSetting is one whole-number setting of the form: its field, the
+// value as typed, its largest value, where it goes and its messages.
+type intSetting struct {
+	field, typed string
+	max          int
+	into         *int
+	required     string // message key when blank
+	invalid      string // message key when not a whole number in range
 }
 
 // MaxCreditHourTarget is the largest yearly target the schema holds.
@@ -140,6 +182,26 @@ func (f Form) Parse() (School, web.FieldErrors) {
 	default:
 		sc.CreditHourTarget = math.Round(hours*10) / 10
 	}
+	for _, in := range []intSetting{
+		{"attendance_lock_days", f.AttendanceLockDays, MaxAttendanceLockDays, &sc.AttendanceLockDays,
+			"settings.lockdays.required", "settings.lockdays.invalid"},
+		{"checkin_opens_minutes", f.CheckinOpensMinutes, MaxCheckinOpensMinutes, &sc.CheckinOpensMinutes,
+			"settings.checkinopens.required", "settings.checkinopens.invalid"},
+		{"checkin_grace_minutes", f.CheckinGraceMinutes, MaxCheckinGraceMinutes, &sc.CheckinGraceMinutes,
+			"settings.checkingrace.required", "settings.checkingrace.invalid"},
+	} {
+		// Plain digits only (no sign, no 1e2); full-width digits are read as meant.
+		typed := width.Narrow.String(strings.TrimSpace(in.typed))
+		n, err := strconv.Atoi(typed)
+		switch {
+		case typed == "":
+			errs.Add(in.field, in.required)
+		case err != nil || strings.Trim(typed, "0123456789") != "" || n < 0 || n > in.max:
+			errs.Add(in.field, in.invalid)
+		default:
+			*in.into = n
+		}
+	}
 	return sc, errs
 }
 
@@ -165,19 +227,30 @@ func (h *Handler) Edit(c *fiber.Ctx) error {
 // Update saves the settings form.
 func (h *Handler) Update(c *fiber.Ctx) error {
 	f := Form{
-		Name:             web.Clean(c.FormValue("school_name"), 400),
-		RegistrationOpen: c.FormValue("registration_open") == "on",
-		CreditHourTarget: web.Clean(c.FormValue("credit_hour_target"), 40),
+		Name:                web.Clean(c.FormValue("school_name"), 400),
+		RegistrationOpen:    c.FormValue("registration_open") == "on",
+		CreditHourTarget:    web.Clean(c.FormValue("credit_hour_target"), 40),
+		AttendanceLockDays:  web.Clean(c.FormValue("attendance_lock_days"), 40),
+		CheckinOpensMinutes: web.Clean(c.FormValue("checkin_opens_minutes"), 40),
+		CheckinGraceMinutes: web.Clean(c.FormValue("checkin_grace_minutes"), 40),
 	}
-	// A form without the target field at all (a page opened before the
-	// field was added to it) leaves the target as it is; a blank field
-	// is refused.
-	if !hasField(c, "credit_hour_target") {
-		cur, err := h.Store.Get(c.UserContext())
-		if err != nil {
-			return err
+	// A form without one of the later fields at all (a page opened
+	// before the field was added to it) leaves that setting as it is; a
+	// blank field is refused.
+	var cur *Form
+	for field, of := range laterFields {
+		if hasField(c, field) {
+			continue
 		}
-		f.CreditHourTarget = FormOf(cur).CreditHourTarget
+		if cur == nil {
+			sc, err := h.Store.Get(c.UserContext())
+			if err != nil {
+				return err
+			}
+			stored := FormOf(sc)
+			cur = &stored
+		}
+		*of(&f) = *of(cur)
 	}
 	sc, errs := f.Parse()
 	if errs.Any() {
@@ -191,6 +264,15 @@ func (h *Handler) Update(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/admin/settings?saved=1", fiber.StatusSeeOther)
+}
+
+// laterFields are the fields added to the form after its first version,
+// each with the way to its value in a Form.
+var laterFields = map[string]func(*Form) *string{
+	"credit_hour_target":    func(f *Form) *string { return &f.CreditHourTarget },
+	"attendance_lock_days":  func(f *Form) *string { return &f.AttendanceLockDays },
+	"checkin_opens_minutes": func(f *Form) *string { return &f.CheckinOpensMinutes },
+	"checkin_grace_minutes": func(f *Form) *string { return &f.CheckinGraceMinutes },
 }
 
 // hasField reports whether the posted form carries the field, even empty.

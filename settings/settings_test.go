@@ -104,3 +104,113 @@ func TestTargetSettingSavesAndValidates(t *testing.T) {
 		t.Errorf("a coordinator changed the settings: %d", res.Status)
 	}
 }
+
+func TestParseAttendanceSettings(t *testing.T) {
+	valid := settings.Form{Name: "社区党校", CreditHourTarget: "32", AttendanceLockDays: "7", CheckinOpensMinutes: "30", CheckinGraceMinutes: "10"}
+	tests := []struct {
+		field, in string
+		want      int
+		err       string
+	}{
+		{"attendance_lock_days", "0", 0, ""},
+		{"attendance_lock_days", " 365 ", 365, ""},
+		{"attendance_lock_days", "１４", 14, ""}, // full-width digits
+		{"attendance_lock_days", "366", 0, "settings.lockdays.invalid"},
+		{"attendance_lock_days", "-1", 0, "settings.lockdays.invalid"},
+		{"attendance_lock_days", "7.5", 0, "settings.lockdays.invalid"},
+		{"attendance_lock_days", "+7", 0, "settings.lockdays.invalid"},
+		{"attendance_lock_days", "", 0, "settings.lockdays.required"},
+		{"checkin_opens_minutes", "240", 240, ""},
+		{"checkin_opens_minutes", "241", 0, "settings.checkinopens.invalid"},
+		{"checkin_opens_minutes", "abc", 0, "settings.checkinopens.invalid"},
+		{"checkin_opens_minutes", " ", 0, "settings.checkinopens.required"},
+		{"checkin_grace_minutes", "0", 0, ""},
+		{"checkin_grace_minutes", "120", 120, ""},
+		{"checkin_grace_minutes", "121", 0, "settings.checkingrace.invalid"},
+		{"checkin_grace_minutes", "1e2", 0, "settings.checkingrace.invalid"},
+		{"checkin_grace_minutes", "99999999999999999999", 0, "settings.checkingrace.invalid"},
+	}
+	for _, tt := range tests {
+		f := valid
+		var got func(settings.School) int
+		switch tt.field {
+		case "attendance_lock_days":
+			f.AttendanceLockDays, got = tt.in, func(s settings.School) int { return s.AttendanceLockDays }
+		case "checkin_opens_minutes":
+			f.CheckinOpensMinutes, got = tt.in, func(s settings.School) int { return s.CheckinOpensMinutes }
+		default:
+			f.CheckinGraceMinutes, got = tt.in, func(s settings.School) int { return s.CheckinGraceMinutes }
+		}
+		sc, errs := f.Parse()
+		if errs[tt.field] != tt.err || len(errs) > 1 || len(errs) == 1 && tt.err == "" {
+			t.Errorf("%s %q: messages %v, want %q", tt.field, tt.in, errs, tt.err)
+		}
+		if tt.err == "" && got(sc) != tt.want {
+			t.Errorf("%s %q: %d, want %d", tt.field, tt.in, got(sc), tt.want)
+		}
+	}
+}
+
+// TestAttendanceSettingsSaveAndValidate: the admin sets the attendance
+// rules; bad values come back with their messages and change nothing; a
+// form without the fields keeps them.
+func TestAttendanceSettingsSaveAndValidate(t *testing.T) {
+	env := apptest.New(t)
+	admin, _ := env.LoginAs("admin", "boss")
+	stored := func() [3]int {
+		var v struct {
+			Lock  int `db:"attendance_lock_days"`
+			Opens int `db:"checkin_opens_minutes"`
+			Grace int `db:"checkin_grace_minutes"`
+		}
+		if err := env.DB.Get(&v, `SELECT attendance_lock_days, checkin_opens_minutes, checkin_grace_minutes FROM school_settings`); err != nil {
+			t.Fatal(err)
+		}
+		return [3]int{v.Lock, v.Opens, v.Grace}
+	}
+	res := admin.Get("/admin/settings")
+	for _, want := range []string{`name="attendance_lock_days" value="7"`, `name="checkin_opens_minutes" value="30"`, `name="checkin_grace_minutes" value="10"`, "考勤锁定天数"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("the settings page lacks %q", want)
+		}
+	}
+	var name string
+	env.DB.Get(&name, `SELECT school_name FROM school_settings`)
+	form := func(lock, opens, grace string) url.Values {
+		return url.Values{"school_name": {name}, "credit_hour_target": {"32"},
+			"attendance_lock_days": {lock}, "checkin_opens_minutes": {opens}, "checkin_grace_minutes": {grace}}
+	}
+	for _, tt := range []struct {
+		form url.Values
+		msg  string
+	}{
+		{form("400", "30", "10"), "考勤锁定天数请填写 0–365 之间的整数"},
+		{form("", "30", "10"), "请填写考勤锁定天数"},
+		{form("7", "300", "10"), "自助签到提前开放的分钟数请填写 0–240 之间的整数"},
+		{form("7", "30", "-5"), "迟到宽限请填写 0–120 之间的整数"},
+	} {
+		res := admin.Post("/admin/settings", tt.form)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, tt.msg) {
+			t.Errorf("%v: %d, want 422 with %q", tt.form, res.Status, tt.msg)
+		}
+	}
+	if res := admin.Post("/admin/settings", form("7", "300", "-5")); !strings.Contains(res.Body, `value="300"`) || !strings.Contains(res.Body, `value="-5"`) {
+		t.Error("a refused form does not come back as typed")
+	}
+	if got := stored(); got != [3]int{7, 30, 10} {
+		t.Errorf("refused forms changed the settings to %v", got)
+	}
+	if res := admin.Post("/admin/settings", form("14", "45", "15")); res.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.Status)
+	}
+	if got := stored(); got != [3]int{14, 45, 15} {
+		t.Errorf("saved %v, want [14 45 15]", got)
+	}
+	// A form from before these fields keeps them.
+	if res := admin.Post("/admin/settings", url.Values{"school_name": {name}, "credit_hour_target": {"30"}}); res.Status != http.StatusSeeOther || stored() != [3]int{14, 45, 15} {
+		t.Errorf("a form without the fields: %d, settings %v", res.Status, stored())
+	}
+	if res := admin.Get("/admin/settings"); !strings.Contains(res.Body, `name="attendance_lock_days" value="14"`) {
+		t.Error("the settings page does not show the saved lock days")
+	}
+}

@@ -22,6 +22,10 @@ type Page struct {
 	Form      any
 	Errors    FieldErrors
 	Data      any
+
+	// Scripts are the page's own scripts under static/ ("js/checkin.js"),
+	// loaded after app.js; the CSP allows no inline script.
+	Scripts []string
 }
 
 // NewPage starts the page for this request, its title translated from titleKey.

@@ -1,0 +1,51 @@
+package i18n
+
+// enCheckin is the English text of self check-in: the display on the
+// room's screen and the trainee's check-in page.
+var enCheckin = map[string]string{
+	"checkin.display.title":     "Check-in",
+	"checkin.display.qr":        "Check-in QR code: scan it with a phone, then confirm",
+	"checkin.display.code":      "Check-in code",
+	"checkin.display.next":      "Changes in",
+	"checkin.display.seconds":   "s",
+	"checkin.display.how":       "Scan the QR code with your phone; or sign in, open this address and type the code:",
+	"checkin.display.ready":     "Check-in is not open yet. Once it is open, trainees can check in from %s to %s.",
+	"checkin.display.closed":    "Check-in is closed. If someone has not checked in yet, open it again.",
+	"checkin.display.early":     "Too early for check-in: it can be opened from %s %s.",
+	"checkin.display.ended":     "The session is over and self check-in has stopped. Record attendance on the sheet.",
+	"checkin.display.cancelled": "This session is cancelled: no check-in.",
+	"checkin.display.checkedin": "Checked in",
+	"checkin.display.expected":  "Expected",
+	"checkin.display.stale":     "The connection to the server is lost; the code on screen may have expired. Press Refresh.",
+	"checkin.display.refresh":   "Refresh",
+	"checkin.display.privacy":   "This page may be shown on a projector: it shows numbers only, no names. The attendance sheet has the names.",
+	"checkin.open":              "Open check-in",
+	"checkin.reopen":            "Open check-in again",
+	"checkin.close":             "Close check-in",
+	"checkin.opened":            "Check-in is open: trainees scan the QR code or type the code.",
+	"checkin.closed":            "Check-in is closed.",
+	"checkin.open.cancelled":    "This session is cancelled; check-in cannot be opened.",
+	"checkin.open.window":       "Check-in can be opened from %d minutes before the start until the end (%s).",
+
+	"checkin.title":           "Check in",
+	"checkin.code":            "Check-in code",
+	"checkin.code.hint":       "Type the 6 digits shown on the screen in the room.",
+	"checkin.code.format":     "Enter the 6-digit check-in code.",
+	"checkin.submit":          "Check in",
+	"checkin.done.fresh":      "Checked in",
+	"checkin.done.already":    "You have checked in already",
+	"checkin.done.kept":       "Your attendance is recorded already",
+	"checkin.done.status":     "Attendance",
+	"checkin.done.time":       "Time",
+	"checkin.done.kept.note":  "Your lecturer has recorded your attendance for this session; there is nothing to do. Ask them if anything is wrong.",
+	"checkin.done.schedule":   "My schedule",
+	"checkin.err.code":        "The code is wrong or has expired. Look at the newest code on the screen and try again.",
+	"checkin.err.closed":      "Check-in for this session is not open. Please follow your lecturer's instructions.",
+	"checkin.err.notenrolled": "You are not enrolled in this course, so you cannot check in. Ask a coordinator if you wish to take part.",
+	"checkin.err.cancelled":   "This session is cancelled: no check-in.",
+	"checkin.err.window":      "Check-in is not possible at this time.",
+	"checkin.err.window.at":   "Check-in is not possible at this time. Check-in time: %s.",
+	"checkin.err.throttled":   "Too many failed check-ins. Please try again in %d minutes.",
+}
+
+func init() { merge(en, enCheckin) }

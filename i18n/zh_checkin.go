@@ -1,0 +1,51 @@
+package i18n
+
+// zhCheckin is the Chinese text of self check-in: the display on the
+// room's screen and the trainee's check-in page.
+var zhCheckin = map[string]string{
+	"checkin.display.title":     "课堂签到",
+	"checkin.display.qr":        "签到二维码：用手机扫描后确认签到",
+	"checkin.display.code":      "签到码",
+	"checkin.display.next":      "距离更换还有",
+	"checkin.display.seconds":   "秒",
+	"checkin.display.how":       "请用手机扫描二维码签到；也可以登录后打开下面的网址，输入签到码：",
+	"checkin.display.ready":     "签到尚未开启。开启后，学员可在 %s 至 %s 之间签到。",
+	"checkin.display.closed":    "签到已关闭。如还有学员未签到，可以重新开启。",
+	"checkin.display.early":     "还不到签到时间：%s %s 起可以开启签到。",
+	"checkin.display.ended":     "本节课已结束，自助签到已停止。请在考勤表上补记。",
+	"checkin.display.cancelled": "本节课已停课，无需签到。",
+	"checkin.display.checkedin": "已签到",
+	"checkin.display.expected":  "应到",
+	"checkin.display.stale":     "与服务器的连接中断，屏幕上的签到码可能已经过期。请点击“刷新”。",
+	"checkin.display.refresh":   "刷新",
+	"checkin.display.privacy":   "此页面可投屏显示：只显示人数，不显示姓名。签到名单请看考勤表。",
+	"checkin.open":              "开启签到",
+	"checkin.reopen":            "重新开启签到",
+	"checkin.close":             "关闭签到",
+	"checkin.opened":            "签到已开启，请让学员扫码或输入签到码。",
+	"checkin.closed":            "签到已关闭。",
+	"checkin.open.cancelled":    "本节课已停课，不能开启签到。",
+	"checkin.open.window":       "签到只能在上课前 %d 分钟至下课之间开启（%s）。",
+
+	"checkin.title":           "签到",
+	"checkin.code":            "签到码",
+	"checkin.code.hint":       "请输入教室屏幕上显示的6位数字。",
+	"checkin.code.format":     "请输入6位数字签到码。",
+	"checkin.submit":          "确认签到",
+	"checkin.done.fresh":      "签到成功",
+	"checkin.done.already":    "您已签到",
+	"checkin.done.kept":       "您的考勤已有记录",
+	"checkin.done.status":     "考勤",
+	"checkin.done.time":       "时间",
+	"checkin.done.kept.note":  "讲师已为您记录了本节课的考勤，无需再签到。如有疑问，请联系讲师。",
+	"checkin.done.schedule":   "查看我的课表",
+	"checkin.err.code":        "签到码不正确或已过期。请看屏幕上最新的签到码，再试一次。",
+	"checkin.err.closed":      "这节课的签到尚未开启或已关闭。请听讲师的安排。",
+	"checkin.err.notenrolled": "您没有报名这门课程，不能签到。如需参加，请联系培训管理员。",
+	"checkin.err.cancelled":   "这节课已停课，无需签到。",
+	"checkin.err.window":      "现在不在签到时间内。",
+	"checkin.err.window.at":   "现在不在签到时间内。签到时间：%s。",
+	"checkin.err.throttled":   "签到尝试次数过多，请 %d 分钟后再试。",
+}
+
+func init() { merge(zh, zhCheckin) }
