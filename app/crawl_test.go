@@ -72,7 +72,10 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 		"/trainees/" + id(`SELECT id FROM users WHERE role = 'trainee' ORDER BY id LIMIT 1`) + "/edit",
 		"/courses/" + course + "/roll", "/courses/" + course + "/roll?q=%E7%8E%8B", "/courses/" + course + "/roll?q=2003", "/courses/" + draft + "/roll",
 		"/my/hours", "/my/hours?year=2019", "/my/hours?year=99999", "/reports/credit-hours",
+		"/checkin", "/checkin?s=" + session + "&c=123456", "/checkin?s=999999999&c=%EF%BC%91x", "/checkin?ok=" + session,
 		"/reports/credit-hours?year=2024&community=1&branch=%E7%AC%AC%E4%B8%80&page=3",
+		"/attendance/todo", "/attendance/todo?page=9", "/my/attendance",
+		"/trainees/" + id(`SELECT id FROM users WHERE role = 'trainee' ORDER BY id LIMIT 1`) + "/attendance",
 	}
 	tables := []string{"users", "sessions", "lecturers", "courses", "course_sessions", "venues", "communities", "import_batches", "school_settings"}
 	counts := func() map[string]int {

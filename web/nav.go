@@ -29,6 +29,7 @@ var navigation = map[string][]NavItem{
 	RoleLecturer: {
 		{Key: "nav.home", Href: "/"},
 		{Key: "nav.teaching", Href: "/my/teaching"},
+		{Key: "nav.todo", Href: "/attendance/todo"},
 		{Key: "nav.timetable", Href: "/timetable"},
 		{Key: "nav.courses", Href: "/courses"},
 		{Key: "nav.account", Href: "/account"},
@@ -37,6 +38,7 @@ var navigation = map[string][]NavItem{
 		{Key: "nav.home", Href: "/"},
 		{Key: "nav.courses", Href: "/courses"},
 		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.todo", Href: "/attendance/todo"},
 		{Key: "nav.trainees", Href: "/trainees"},
 		{Key: "nav.lecturers", Href: "/lecturers"},
 		{Key: "nav.venues", Href: "/venues"},
@@ -47,6 +49,7 @@ var navigation = map[string][]NavItem{
 		{Key: "nav.home", Href: "/"},
 		{Key: "nav.courses", Href: "/courses"},
 		{Key: "nav.timetable", Href: "/timetable"},
+		{Key: "nav.todo", Href: "/attendance/todo"},
 		{Key: "nav.trainees", Href: "/trainees"},
 		{Key: "nav.lecturers", Href: "/lecturers"},
 		{Key: "nav.venues", Href: "/venues"},
