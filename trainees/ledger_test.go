@@ -64,9 +64,18 @@ func ledgerCourse(t *testing.T, db *sqlx.DB, code string, hours float64, from, t
 	return id, sessions
 }
 
-// markAttendance records an attendance mark.
+// markAttendance records an attendance mark, giving the trainee a seat on
+// the session's course first if they have none (the database refuses
+// marks for anyone else).
 func markAttendance(t *testing.T, db *sqlx.DB, session, trainee int64, status string) {
 	t.Helper()
+	_, err := db.Exec(`
+		INSERT INTO enrolments (course_id, trainee_id, status, enrolled_at)
+		SELECT course_id, $2, 'enrolled', now() FROM course_sessions WHERE id = $1
+		ON CONFLICT (course_id, trainee_id) DO NOTHING`, session, trainee)
+	if err != nil {
+		t.Fatalf("seat trainee %d for session %d: %v", trainee, session, err)
+	}
 	if _, err := db.Exec(`INSERT INTO attendance (session_id, trainee_id, status) VALUES ($1, $2, $3)`, session, trainee, status); err != nil {
 		t.Fatalf("mark trainee %d %s at session %d: %v", trainee, status, session, err)
 	}
