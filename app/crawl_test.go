@@ -12,6 +12,7 @@ import (
 
 	"partyschool/app/apptest"
 	"partyschool/i18n"
+	"partyschool/seed"
 )
 
 // rawKeys returns the first few untranslated keys on a page; file names
@@ -57,6 +58,11 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 	course := id(`SELECT id FROM courses WHERE status = 'published' ORDER BY id LIMIT 1`)
 	draft := id(`SELECT id FROM courses WHERE status = 'draft' ORDER BY id LIMIT 1`)
 	session := id(`SELECT id FROM course_sessions ORDER BY id LIMIT 1`)
+	// A session of the demo lecturer's that has begun, and its course: the
+	// lecturer's own sheet, check-in and reports.
+	taught := id(`SELECT s.id FROM course_sessions s JOIN lecturers l ON l.id = s.lecturer_id JOIN users u ON u.id = l.user_id
+	              WHERE u.username = 'lecturer' AND s.starts_at < now() ORDER BY s.starts_at DESC LIMIT 1`)
+	taughtCourse := id(`SELECT course_id FROM course_sessions WHERE id = ` + taught)
 	lecturer := id(`SELECT id FROM lecturers WHERE active ORDER BY id LIMIT 1`)
 	venue := id(`SELECT id FROM venues ORDER BY id LIMIT 1`)
 	pages := []string{
@@ -75,9 +81,13 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 		"/checkin", "/checkin?s=" + session + "&c=123456", "/checkin?s=999999999&c=%EF%BC%91x", "/checkin?ok=" + session,
 		"/reports/credit-hours?year=2024&community=1&branch=%E7%AC%AC%E4%B8%80&page=3",
 		"/attendance/todo", "/attendance/todo?page=9", "/my/attendance",
+		"/sessions/" + taught + "/attendance", "/sessions/" + taught + "/attendance?q=%E7%8E%8B", "/sessions/" + taught + "/attendance/report",
+		"/sessions/" + taught + "/checkin", "/sessions/" + taught + "/checkin/code", "/sessions/" + taught + "/sign-in-sheet",
+		"/courses/" + taughtCourse + "/attendance", "/courses/" + taughtCourse + "/attendance/chart.svg", "/my/schedule",
 		"/trainees/" + id(`SELECT id FROM users WHERE role = 'trainee' ORDER BY id LIMIT 1`) + "/attendance",
 	}
-	tables := []string{"users", "sessions", "lecturers", "courses", "course_sessions", "venues", "communities", "import_batches", "school_settings"}
+	tables := []string{"users", "sessions", "lecturers", "courses", "course_sessions", "venues", "communities", "import_batches", "school_settings",
+		"trainees", "enrolments", "attendance", "attendance_changes", "attendance_saves", "checkins", "checkin_failures", "feed_tokens"}
 	counts := func() map[string]int {
 		out := map[string]int{}
 		for _, table := range tables {
@@ -87,7 +97,13 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 	}
 
 	browsers := map[string]*apptest.Client{"anonymous": env.Client()}
-	for _, role := range []string{"trainee", "lecturer", "coordinator", "admin"} {
+	// The demo's own trainee and lecturer, who have courses and sessions;
+	// a coordinator and an admin of the crawl's own.
+	for _, role := range []string{"trainee", "lecturer"} {
+		browsers[role] = env.Client()
+		browsers[role].Login(role, seed.DemoPassword)
+	}
+	for _, role := range []string{"coordinator", "admin"} {
 		browsers[role], _ = env.LoginAs(role, "crawl"+role)
 	}
 	before := counts()

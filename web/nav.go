@@ -21,8 +21,8 @@ var navigation = map[string][]NavItem{
 	RoleTrainee: {
 		{Key: "nav.home", Href: "/"},
 		{Key: "nav.schedule", Href: "/my/schedule"},
+		{Key: "nav.checkin", Href: "/checkin"},
 		{Key: "nav.courses", Href: "/courses"},
-		{Key: "nav.timetable", Href: "/timetable"},
 		{Key: "nav.hours", Href: "/my/hours"},
 		{Key: "nav.account", Href: "/account"},
 	},
