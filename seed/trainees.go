@@ -122,6 +122,16 @@ func seedTrainees(ctx context.Context, tx *sqlx.Tx) (int, error) {
 	if err != nil {
 		return added, fmt.Errorf("seed attendance: %w", err)
 	}
+	// Each demo mark has its line in the sheet's history, as a save writes.
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO attendance_changes (session_id, trainee_id, new_status, source, changed_by, changed_at)
+		SELECT a.session_id, a.trainee_id, a.status, 'sheet', a.recorded_by, a.recorded_at
+		FROM attendance a
+		WHERE NOT EXISTS (SELECT 1 FROM attendance_changes c
+		                  WHERE c.session_id = a.session_id AND c.trainee_id = a.trainee_id)`)
+	if err != nil {
+		return added, fmt.Errorf("seed attendance history: %w", err)
+	}
 	return added, nil
 }
 
