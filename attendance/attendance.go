@@ -55,6 +55,16 @@ type Mark struct {
 	TraineeID int64
 	Status    string
 	Note      string
+	// Expect, when set, is the mark the sheet showed (Status "" for
+	// none): if the stored one differs, someone changed it meanwhile and
+	// the save is refused rather than overwrite it.
+	Expect *Expected
+}
+
+// Expected is a stored mark as a sheet showed it.
+type Expected struct {
+	Status string
+	Note   string
 }
 
 // maxNote is the longest note a mark keeps (the table's CHECK).

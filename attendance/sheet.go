@@ -28,8 +28,11 @@ var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 func ValidKey(s string) bool { return keyPattern.MatchString(s) }
 
 // SheetOpens is when the sheet of a session starting at start takes
-// marks other than excused.
-func SheetOpens(start time.Time) time.Time { return start.Add(-sheetOpens) }
+// marks other than excused: an hour before, or when self check-in opens
+// if that is earlier.
+func SheetOpens(start time.Time, checkinOpensMinutes int) time.Time {
+	return start.Add(-max(sheetOpens, time.Duration(checkinOpensMinutes)*time.Minute))
+}
 
 // Standings returns where each of the trainees stands on the course:
 // enrolled, waitlisted or withdrawn; someone never on it is left out.

@@ -128,6 +128,7 @@ type rules struct {
 	Staff, Cancelled, Locked, NotOpen bool
 	LockDays, GraceMinutes            int
 	LockedAt                          time.Time
+	Opens                             time.Duration // how long before the start the sheet takes marks
 }
 
 // readOnly reports whether the viewer may not change the sheet at all.
@@ -151,7 +152,8 @@ func rulesAt(s *courses.Session, sc settings.School, staff bool, now time.Time) 
 		Staff:        staff,
 		Cancelled:    s.Cancelled(),
 		Locked:       Locked(s.EndsAt, now, sc.AttendanceLockDays),
-		NotOpen:      now.Before(SheetOpens(s.StartsAt)),
+		NotOpen:      now.Before(SheetOpens(s.StartsAt, sc.CheckinOpensMinutes)),
+		Opens:        time.Duration(sc.CheckinOpensMinutes) * time.Minute,
 		LockDays:     sc.AttendanceLockDays,
 		GraceMinutes: sc.CheckinGraceMinutes,
 		LockedAt:     s.EndsAt.AddDate(0, 0, sc.AttendanceLockDays),
@@ -254,11 +256,19 @@ func (h *Handler) findWalkIns(ctx context.Context, d *sheetPage, sh *Sheet) erro
 	if d.Query == "" {
 		return nil
 	}
-	list, total, err := h.Trainees.List(ctx, trainees.Filter{Query: d.Query, Limit: walkInLimit})
+	// Coordinators search the registry; a lecturer finds a walk-in by
+	// whole name or whole phone number only (SECURITY.md 2 and 23).
+	var list []trainees.Trainee
+	if d.Staff {
+		var total int
+		list, total, err = h.Trainees.List(ctx, trainees.Filter{Query: d.Query, Limit: walkInLimit})
+		d.More = total > len(list)
+	} else {
+		list, err = h.Trainees.FindExact(ctx, d.Query, walkInLimit)
+	}
 	if err != nil {
 		return err
 	}
-	d.More = total > len(list)
 	ids := make([]int64, len(list))
 	for i, t := range list {
 		ids[i] = t.ID
@@ -351,6 +361,8 @@ func refusal(err error, r rules) (string, []any) {
 		return "attendance.sheet.refused.expired", nil
 	case errors.Is(err, ErrBadMark):
 		return "attendance.sheet.refused.badstatus", nil
+	case errors.As(err, new(*ConflictError)):
+		return "attendance.sheet.refused.conflict", nil
 	}
 	return "", nil
 }
@@ -415,24 +427,34 @@ func (h *Handler) SaveSheet(c *fiber.Ctx) error {
 			form.Notes[id] = strings.TrimSpace(v)
 		}
 	}
-	if fields["all"] == StatusPresent {
-		for _, r := range sh.Rows {
-			if seated[r.TraineeID] == "enrolled" && form.Statuses[r.TraineeID] == "" {
-				form.Statuses[r.TraineeID] = StatusPresent
-			}
-		}
-	}
+	// A row the visitor left as the sheet showed it (was_ and wasnote_)
+	// is not sent on: a colleague may have changed it since, and an old
+	// form must not undo that. A changed row carries what the sheet showed,
+	// so that a change made meanwhile is refused, not overwritten.
 	var marks []Mark
 	for _, r := range sh.Rows {
 		id := r.TraineeID
 		note := form.Notes[id]
+		status := form.Statuses[id]
+		was, shown := fields["was_"+strconv.FormatInt(id, 10)]
+		expect := &Expected{Status: was, Note: fields["wasnote_"+strconv.FormatInt(id, 10)]}
+		if !shown {
+			expect = nil // a form from before the sheet said what it showed
+		}
+		if status == "" && fields["all"] == StatusPresent && seated[id] == "enrolled" && (!shown && r.Status == "" || shown && was == "") {
+			status = StatusPresent // 全部出勤: the rows the sheet showed unmarked
+			form.Statuses[id] = status
+		}
 		switch {
 		case utf8.RuneCountInString(note) > maxNote:
 			bad = "attendance.sheet.refused.notelong"
-		case form.Statuses[id] == "" && note != "" && note != r.Note:
+		case status == "" && note != "" && note != r.Note:
 			bad = "attendance.sheet.refused.notenostatus"
-		case form.Statuses[id] != "":
-			marks = append(marks, Mark{TraineeID: id, Status: form.Statuses[id], Note: note})
+		case status == "":
+		case shown && status == expect.Status && note == expect.Note:
+			// unchanged by this visitor
+		default:
+			marks = append(marks, Mark{TraineeID: id, Status: status, Note: note, Expect: expect})
 		}
 	}
 	r, err := h.rulesOf(c, sh.Session)
@@ -451,7 +473,7 @@ func (h *Handler) SaveSheet(c *fiber.Ctx) error {
 	}
 	saved, err := h.Store.Apply(ctx, Save{
 		SessionID: sh.Session.ID, Key: key, Marks: marks, By: web.ViewerOf(c).ID, Staff: r.Staff,
-		Reason: form.Reason, Source: SourceSheet, LockDays: r.LockDays,
+		Reason: form.Reason, Source: SourceSheet, LockDays: r.LockDays, Opens: r.Opens,
 	})
 	if err != nil {
 		msg, args := refusal(err, r)
@@ -550,62 +572,25 @@ func (h *Handler) AddWalkIn(c *fiber.Ctx) error {
 	case trainees.StatusWaitlisted:
 		return h.refuse(c, sh, nil, "attendance.sheet.walkin.waitlisted")
 	}
-	course, err := h.Courses.Get(ctx, s.CourseID)
-	if err != nil {
-		return err
-	}
-	if course.Full() {
-		return h.refuse(c, sh, nil, "attendance.sheet.walkin.full")
-	}
 	by := web.ViewerOf(c).ID
-	out, err := h.Trainees.Enrol(ctx, s.CourseID, traineeID, by, true)
+	_, err = h.Store.ApplyWalkIn(ctx, Save{
+		SessionID: s.ID, Key: key, By: by, Staff: r.Staff, Source: SourceWalkIn, LockDays: r.LockDays, Opens: r.Opens,
+		Marks: []Mark{{TraineeID: traineeID, Status: StatusPresent, Expect: &Expected{}}},
+	}, s.CourseID)
 	switch {
 	case errors.Is(err, trainees.ErrNotFound), errors.Is(err, trainees.ErrNotTrainee):
 		return h.refuse(c, sh, nil, "attendance.sheet.walkin.unknown")
-	case errors.Is(err, trainees.ErrArchived):
+	case errors.Is(err, trainees.ErrNoSeat), errors.Is(err, ErrNotOnSession):
+		return h.refuse(c, sh, nil, "attendance.sheet.walkin.full")
+	case errors.Is(err, trainees.ErrWaiting):
+		return h.refuse(c, sh, nil, "attendance.sheet.walkin.waitlisted")
+	case errors.Is(err, trainees.ErrNotRunning), errors.Is(err, trainees.ErrArchived):
 		return h.refuse(c, sh, nil, "attendance.sheet.walkin.archived")
 	case errors.Is(err, trainees.ErrCourseNotFound):
 		return web.NotFound()
+	case errors.As(err, new(*ConflictError)): // marked meanwhile
+		return backToSheet(c, s.ID, "already", traineeID)
 	case err != nil:
-		return err
-	}
-	undo := func() error {
-		if out.Already {
-			return nil // on the course before: not ours to take off
-		}
-		// Undone even when the request was given up: a walk-in is never
-		// left on the course without its mark.
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_, err := h.Trainees.Withdraw(uctx, s.CourseID, traineeID, by, true)
-		if err != nil && !errors.Is(err, trainees.ErrNotOnCourse) {
-			h.Logger.Error("undo a walk-in's enrolment", "session", s.ID, "trainee", traineeID,
-				"request_id", web.RequestID(c), "err", err)
-			return err
-		}
-		return nil
-	}
-	if out.Status == trainees.StatusWaitlisted { // the last seat went meanwhile
-		if err := undo(); err != nil {
-			return err
-		}
-		return h.refuse(c, sh, nil, "attendance.sheet.walkin.full")
-	}
-	source := SourceWalkIn
-	if out.Already {
-		source = SourceSheet
-	}
-	_, err = h.Store.Apply(ctx, Save{
-		SessionID: s.ID, Key: key, Marks: []Mark{{TraineeID: traineeID, Status: StatusPresent}},
-		By: by, Staff: r.Staff, Source: source, LockDays: r.LockDays,
-	})
-	if err != nil {
-		if uerr := undo(); uerr != nil {
-			return uerr
-		}
-		if errors.Is(err, ErrNotOnSession) { // withdrawn meanwhile, say: the seat is gone
-			return h.refuse(c, sh, nil, "attendance.sheet.walkin.full")
-		}
 		msg, args := refusal(err, r)
 		if msg == "" {
 			return err
@@ -616,8 +601,8 @@ func (h *Handler) AddWalkIn(c *fiber.Ctx) error {
 }
 
 // Assist marks a trainee with a seat present for them (代签: no
-// smartphone to check in with), or late after the grace minutes past the
-// start. Someone marked already is left as they are.
+// smartphone to check in with). Someone marked already is left as they
+// are.
 func (h *Handler) Assist(c *fiber.Ctx) error {
 	sh, err := h.sheetFor(c)
 	if err != nil {
@@ -642,17 +627,20 @@ func (h *Handler) Assist(c *fiber.Ctx) error {
 	return h.assist(c, sh, r, traineeID, key, SourceAssisted, "assisted")
 }
 
-// assist marks a trainee present, or late after the grace minutes, made
-// as source says, and goes back to the sheet with the notice done.
+// assist marks a trainee present, made as source says, and goes back to
+// the sheet with the notice done. Present, not late by the clock: 代签
+// is often done at the break, long after the trainee arrived; the
+// lecturer changes it if they were late. A mark made meanwhile (a
+// check-in) is kept.
 func (h *Handler) assist(c *fiber.Ctx, sh *Sheet, r rules, traineeID int64, key, source, done string) error {
-	status := StatusPresent
-	if time.Now().After(sh.Session.StartsAt.Add(time.Duration(r.GraceMinutes) * time.Minute)) {
-		status = StatusLate
-	}
 	_, err := h.Store.Apply(c.UserContext(), Save{
-		SessionID: sh.Session.ID, Key: key, Marks: []Mark{{TraineeID: traineeID, Status: status}},
-		By: web.ViewerOf(c).ID, Staff: r.Staff, Source: source, LockDays: r.LockDays,
+		SessionID: sh.Session.ID, Key: key, By: web.ViewerOf(c).ID, Staff: r.Staff, Source: source,
+		LockDays: r.LockDays, Opens: r.Opens,
+		Marks: []Mark{{TraineeID: traineeID, Status: StatusPresent, Expect: &Expected{}}},
 	})
+	if errors.As(err, new(*ConflictError)) {
+		return backToSheet(c, sh.Session.ID, "already", traineeID)
+	}
 	if err != nil {
 		msg, args := refusal(err, r)
 		if msg == "" {

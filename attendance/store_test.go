@@ -199,3 +199,77 @@ func TestFutureSessionsTakeOnlyExcused(t *testing.T) {
 		t.Errorf("excused ahead of the session: %v", err)
 	}
 }
+
+// TestStaleMarksAreNotOverwritten: a save made from a sheet shown before a
+// colleague changed a mark is refused whole, and the colleague's mark
+// stays.
+func TestStaleMarksAreNotOverwritten(t *testing.T) {
+	c := newClass(t)
+	ctx := context.Background()
+	if _, err := c.store.Apply(ctx, c.save("key-colleague-00000001", attendance.Mark{TraineeID: c.trainees[0], Status: attendance.StatusLate})); err != nil {
+		t.Fatal(err)
+	}
+	// This sheet was shown before: it saw no mark for either trainee.
+	_, err := c.store.Apply(ctx, c.save("key-stale-form-0000001",
+		attendance.Mark{TraineeID: c.trainees[0], Status: attendance.StatusPresent, Expect: &attendance.Expected{}},
+		attendance.Mark{TraineeID: c.trainees[1], Status: attendance.StatusPresent, Expect: &attendance.Expected{}}))
+	var conflict *attendance.ConflictError
+	if !errors.As(err, &conflict) || len(conflict.TraineeIDs) != 1 || conflict.TraineeIDs[0] != c.trainees[0] {
+		t.Fatalf("a stale save: %v, want a conflict on the colleague's mark", err)
+	}
+	if n := c.count(t, `SELECT count(*) FROM attendance WHERE trainee_id = $1 AND status = 'late'`, c.trainees[0]); n != 1 {
+		t.Error("the colleague's mark was overwritten")
+	}
+	if n := c.count(t, `SELECT count(*) FROM attendance WHERE trainee_id = $1`, c.trainees[1]); n != 0 {
+		t.Error("a refused save wrote part of its marks")
+	}
+	// Its key with the same marks is still refused the same way, and the
+	// key with other marks is not a replay.
+	if _, err := c.store.Apply(ctx, c.save("key-colleague-00000001", attendance.Mark{TraineeID: c.trainees[0], Status: attendance.StatusAbsent})); !errors.Is(err, attendance.ErrKeyReused) {
+		t.Errorf("a used key with other marks: %v, want ErrKeyReused", err)
+	}
+}
+
+func TestHistoryIsAppendOnly(t *testing.T) {
+	c := newClass(t)
+	if _, err := c.store.Apply(context.Background(), c.save("key-history-000000001", attendance.Mark{TraineeID: c.trainees[0], Status: attendance.StatusPresent})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.db.Exec(`UPDATE attendance_changes SET new_status = 'absent'`); err == nil {
+		t.Error("the history took an UPDATE")
+	}
+	if _, err := c.db.Exec(`DELETE FROM attendance_changes`); err == nil {
+		t.Error("the history took a DELETE")
+	}
+}
+
+// TestWalkInIsAllOrNothing: a walk-in gets a seat and a mark together, or
+// neither.
+func TestWalkInIsAllOrNothing(t *testing.T) {
+	c := newClass(t)
+	ctx := context.Background()
+	walkIn := func(key string) error {
+		_, err := c.store.ApplyWalkIn(ctx, attendance.Save{
+			SessionID: c.session, Key: key, By: c.lecturer, Source: attendance.SourceWalkIn, LockDays: 7,
+			Marks: []attendance.Mark{{TraineeID: c.outsider, Status: attendance.StatusPresent, Expect: &attendance.Expected{}}},
+		}, c.course)
+		return err
+	}
+	c.db.MustExec(`UPDATE courses SET capacity = 3 WHERE id = $1`, c.course) // the three seats are taken
+	if err := walkIn("key-walkin-full-000001"); err == nil {
+		t.Fatal("a walk-in took a seat in a full course")
+	}
+	if n := c.count(t, `SELECT count(*) FROM enrolments WHERE trainee_id = $1`, c.outsider); n != 0 {
+		t.Error("a refused walk-in left an enrolment")
+	}
+	c.db.MustExec(`UPDATE courses SET capacity = 4 WHERE id = $1`, c.course)
+	if err := walkIn("key-walkin-seat-000001"); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.count(t, `SELECT count(*) FROM enrolments WHERE trainee_id = $1 AND status = 'enrolled'`, c.outsider); n != 1 {
+		t.Error("the walk-in has no seat")
+	}
+	if n := c.count(t, `SELECT count(*) FROM attendance_changes WHERE trainee_id = $1 AND source = 'walk_in'`, c.outsider); n != 1 {
+		t.Error("the walk-in's mark is not in the history as a walk-in")
+	}
+}

@@ -76,6 +76,8 @@ var enSheet = map[string]string{
 	"attendance.sheet.history.none":         "No attendance recorded yet.",
 	"attendance.sheet.history.note":         "Note: ",
 	"attendance.sheet.history.reason":       "Reason: ",
+	"attendance.sheet.refused.conflict":     "Someone changed some of these marks after you opened this page (a colleague's save, a self check-in or 代签). Nothing was saved, so as not to overwrite them: please reload the page, look at the latest marks and change them again.",
+	"attendance.sheet.walkin.exact":         "Type the whole name or the whole 11-digit mobile number.",
 }
 
 func init() { merge(en, enSheet) }

@@ -76,6 +76,8 @@ var zhSheet = map[string]string{
 	"attendance.sheet.history.none":         "还没有考勤记录。",
 	"attendance.sheet.history.note":         "备注：",
 	"attendance.sheet.history.reason":       "原因：",
+	"attendance.sheet.refused.conflict":     "有人在您打开这页之后改过其中的考勤（同事保存、学员自助签到或代签）。为免覆盖，这次没有保存：请刷新页面，看过最新记录后再改。",
+	"attendance.sheet.walkin.exact":         "请输入完整的姓名或 11 位手机号。",
 }
 
 func init() { merge(zh, zhSheet) }

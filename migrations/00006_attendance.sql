@@ -35,7 +35,7 @@ CREATE TRIGGER attendance_trainee_on_course
 CREATE TABLE attendance_changes (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     session_id bigint NOT NULL REFERENCES course_sessions (id),
-    trainee_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    trainee_id bigint NOT NULL REFERENCES users (id),
     old_status text CHECK (old_status IN ('present', 'late', 'excused', 'absent')),
     new_status text NOT NULL CHECK (new_status IN ('present', 'late', 'excused', 'absent')),
     note       text NOT NULL DEFAULT '' CHECK (char_length(note) <= 200),
@@ -46,11 +46,27 @@ CREATE TABLE attendance_changes (
 );
 CREATE INDEX attendance_changes_session_idx ON attendance_changes (session_id, changed_at);
 
+-- The history is only ever added to: whatever runs UPDATE or DELETE on it
+-- is refused.
+-- +goose StatementBegin
+CREATE FUNCTION attendance_changes_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'attendance history is append-only' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER attendance_changes_append_only
+    BEFORE UPDATE OR DELETE ON attendance_changes
+    FOR EACH ROW EXECUTE FUNCTION attendance_changes_append_only();
+
 -- The saves of sheets, by the key each submission carries: a retried
--- submission finds its key and is not applied again.
+-- submission finds its key and is not applied again. The digest of what
+-- was saved tells a retry (the same marks) from a different form that
+-- came back with an old key (the browser's Back button). Kept 30 days.
 CREATE TABLE attendance_saves (
     key        text PRIMARY KEY CHECK (key ~ '^[A-Za-z0-9_-]{16,64}$'),
-    session_id bigint NOT NULL REFERENCES course_sessions (id),
+    session_id bigint NOT NULL REFERENCES course_sessions (id) ON DELETE CASCADE,
+    digest     text NOT NULL CHECK (digest ~ '^[0-9a-f]{64}$'),
     saved_by   bigint REFERENCES users (id) ON DELETE SET NULL,
     changed    integer NOT NULL CHECK (changed >= 0),
     saved_at   timestamptz NOT NULL DEFAULT now()
@@ -92,6 +108,7 @@ DROP TABLE checkin_failures;
 DROP TABLE checkins;
 DROP TABLE attendance_saves;
 DROP TABLE attendance_changes;
+DROP FUNCTION attendance_changes_append_only();
 DROP TRIGGER attendance_trainee_on_course ON attendance;
 DROP FUNCTION attendance_trainee_on_course();
 ALTER TABLE attendance DROP COLUMN source, DROP COLUMN updated_at;

@@ -26,6 +26,8 @@ var (
 	ErrArchived       = errors.New("the course is archived")
 	ErrNotOnCourse    = errors.New("the trainee is not on the course")
 	ErrNoSeat         = errors.New("no free seat")
+	ErrWaiting        = errors.New("the trainee is on the waitlist")
+	ErrNotRunning     = errors.New("the course is neither published nor closed")
 )
 
 // ClosedError refuses a trainee's enrolment or withdrawal outside the
@@ -215,6 +217,49 @@ func enrolLocked(ctx context.Context, tx *sqlx.Tx, courseID, traineeID, by int64
 		out.Position = c.Waitlisted + 1
 	}
 	return out, nil
+}
+
+// SeatIfFree gives a trainee a seat within the caller's transaction only
+// if one is free and nobody waits for it: a walk-in at a session, whose
+// mark the caller writes in the same transaction. Someone with a seat
+// already is left as they are (already). It never puts anyone on the
+// waitlist: ErrNoSeat, or ErrWaiting for someone on it, whose place it
+// keeps. Only a course that runs (published or closed) takes walk-ins.
+func SeatIfFree(ctx context.Context, tx *sqlx.Tx, courseID, traineeID, by int64) (already bool, err error) {
+	out, err := current(ctx, tx, courseID, traineeID)
+	switch {
+	case err != nil:
+		return false, err
+	case out.Status == StatusEnrolled:
+		return true, nil
+	case out.Status == StatusWaitlisted:
+		return false, ErrWaiting
+	}
+	c, err := lockCourse(ctx, tx, courseID)
+	switch {
+	case err != nil:
+		return false, err
+	case c.Status != courses.StatusPublished && c.Status != courses.StatusClosed:
+		return false, ErrNotRunning
+	case c.Enrolled >= c.Capacity || c.Waitlisted > 0:
+		return false, ErrNoSeat
+	}
+	var status string
+	err = tx.GetContext(ctx, &status, `
+		INSERT INTO enrolments (course_id, trainee_id, status, enrolled_at, changed_by)
+		VALUES ($1, $2, 'enrolled', now(), $3)
+		ON CONFLICT (course_id, trainee_id) DO UPDATE SET
+			status = 'enrolled', queue_no = nextval('enrolment_queue'), enrolled_at = now(),
+			withdrawn_at = NULL, changed_by = EXCLUDED.changed_by, updated_at = now()
+		WHERE enrolments.status = 'withdrawn'
+		RETURNING status`, courseID, traineeID, nullID(by))
+	if errors.Is(err, sql.ErrNoRows) { // enrolled meanwhile, in another tab
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("seat walk-in %d on course %d: %w", traineeID, courseID, err)
+	}
+	return false, nil
 }
 
 // mayChange says whether seats on the course may change now: by a

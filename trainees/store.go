@@ -87,6 +87,29 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Trainee, int, error) {
 	return out, total, nil
 }
 
+// FindExact finds trainees by their whole name or their whole phone
+// number: the search of someone who may not browse the registry (a
+// lecturer adding a walk-in). Unlike a partial search, it can neither
+// list the school nor recover a masked number digit by digit.
+func (s *Store) FindExact(ctx context.Context, q string, limit int) ([]Trainee, error) {
+	q = strings.TrimSpace(q)
+	out := []Trainee{}
+	if q == "" {
+		return out, nil
+	}
+	phone := auth.NormalizePhone(q)
+	if auth.PhoneProblem(phone, true) != "" {
+		phone = ""
+	}
+	err := s.db.SelectContext(ctx, &out, traineeSelect+`
+		WHERE u.role = 'trainee' AND (u.name = $1 OR ($2 <> '' AND u.phone = $2))
+		ORDER BY u.name COLLATE "zh-Hans-x-icu", u.id LIMIT $3`, q, phone, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find trainee %q: %w", q, err)
+	}
+	return out, nil
+}
+
 // phoneDigits returns q when it is a run of at least four digits (a phone
 // search), else "": a search for "13" should not match every number.
 func phoneDigits(q string) string {
