@@ -36,9 +36,11 @@ const CodeStep = 30 * time.Second
 // codeDigits is the length of a check-in code.
 const codeDigits = 6
 
-// Throttling of wrong attempts, per trainee.
+// Throttling of wrong codes, per trainee. Only a code compared and found
+// wrong counts: a refusal that compared no code (check-in closed, the
+// session over or not yet in its window, no seat) cannot be a guess.
 const (
-	MaxFailures   = 10               // failed check-ins a trainee may make …
+	MaxFailures   = 10               // wrong codes a trainee may type …
 	FailureWindow = 10 * time.Minute // … within this long; then they wait
 )
 
@@ -46,6 +48,7 @@ const (
 var (
 	ErrBadCode       = errors.New("wrong or expired check-in code")
 	ErrCheckinClosed = errors.New("check-in is not open")
+	ErrCheckinEnded  = fmt.Errorf("%w: the session has ended", ErrCheckinClosed)
 	ErrOutsideWindow = errors.New("outside the check-in window")
 	ErrThrottled     = errors.New("too many failed check-ins")
 )
@@ -136,8 +139,10 @@ type Checkin struct {
 	Secret    []byte     `db:"secret"`     // never shown: the codes are derived from it
 }
 
-// Open reports whether check-in was opened and not closed since.
-func (c *Checkin) Open() bool { return c.Opened && c.ClosedAt == nil }
+// Open reports whether check-in was opened and not closed since, and the
+// session has not ended: once it has, check-in is closed whatever the row
+// says.
+func (c *Checkin) Open() bool { return c.Opened && c.ClosedAt == nil && !c.Now.After(c.EndsAt) }
 
 // Accepting reports whether trainees can check in now: open, the session
 // not cancelled, and now within the window.
@@ -261,18 +266,18 @@ type checkinTarget struct {
 	Now       time.Time  `db:"now"`
 }
 
-// CheckIn records a trainee's own check-in: the session's check-in must
-// be open, the trainee must have a seat on its course, now must be within
-// the window and the code must be the one on show (or the one before).
-// The mark is present, or late after the grace minutes, with a history
-// row. A trainee who has a mark already keeps it, whatever it is (an
-// excused mark the lecturer made is not overwritten), and is told so
-// before any other rule: a second press, or a page left open, is not a
-// failure. A refused attempt
-// writes nothing but a failure row; after MaxFailures within
-// FailureWindow a trainee's attempts are refused unread, until the
-// oldest failure ages out. One trainee's attempts queue on a lock, so
-// parallel guesses cannot pass the limit.
+// CheckIn records a trainee's own check-in: the trainee must have a seat
+// on the session's course, the session must not be cancelled nor over,
+// its check-in must be open, now must be within the window and the code
+// must be the one on show (or the one before). The mark is present, or
+// late after the grace minutes, with a history row. A trainee who has a
+// mark already keeps it, whatever it is (an excused mark the lecturer
+// made is not overwritten), and is told so before any other rule: a
+// second press, or a page left open, is not a failure. A refused attempt
+// writes nothing, except that a wrong code writes a failure row; after
+// MaxFailures within FailureWindow a trainee's attempts are refused
+// unread, until the oldest failure ages out. One trainee's attempts queue
+// on a lock, so parallel guesses cannot pass the limit.
 func (s *Store) CheckIn(ctx context.Context, a Attempt, r Rules) (CheckedIn, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -303,10 +308,12 @@ func (s *Store) CheckIn(ctx context.Context, a Attempt, r Rules) (CheckedIn, err
 		return CheckedIn{RetryAfter: wait}, ErrThrottled
 	}
 
-	target, err := findTarget(ctx, tx, a)
+	target, err := findTarget(ctx, tx, a, r)
 	switch {
-	case errors.Is(err, ErrCheckinClosed), errors.Is(err, ErrBadCode):
-		return CheckedIn{SessionID: a.SessionID}, refuse(ctx, tx, a.TraineeID, err)
+	case errors.Is(err, ErrBadCode):
+		return CheckedIn{SessionID: a.SessionID}, fail(ctx, tx, a.TraineeID, err)
+	case errors.Is(err, ErrCheckinClosed):
+		return CheckedIn{SessionID: a.SessionID}, err
 	case err != nil:
 		return CheckedIn{}, err
 	}
@@ -315,24 +322,29 @@ func (s *Store) CheckIn(ctx context.Context, a Attempt, r Rules) (CheckedIn, err
 		out.Status, out.At, out.Already = *target.Mark, *target.MarkedAt, true
 		return out, tx.Commit()
 	}
-	var rule error
 	switch {
-	case !target.Opened || target.ClosedAt != nil:
-		rule = ErrCheckinClosed
-	case target.Cancelled:
-		rule = ErrCancelled
 	case !target.Enrolled:
-		rule = ErrNotOnSession
+		return out, ErrNotOnSession
+	case target.Cancelled:
+		return out, ErrCancelled
+	case target.Now.After(target.EndsAt):
+		return out, ErrCheckinEnded
+	case !target.Opened || target.ClosedAt != nil:
+		return out, ErrCheckinClosed
 	case !r.within(target.Now, target.StartsAt, target.EndsAt):
-		rule = ErrOutsideWindow
+		return out, ErrOutsideWindow
 	case !CodeMatches(target.Secret, a.Code, target.Now):
-		rule = ErrBadCode
-	}
-	if rule != nil {
-		return out, refuse(ctx, tx, a.TraineeID, rule)
+		return out, fail(ctx, tx, a.TraineeID, ErrBadCode)
 	}
 
 	out.Status = r.statusAt(target.Now, target.StartsAt)
+	// Every writer of a session's marks takes the session's row first: a
+	// sheet save holds it for update, so a check-in at the same moment
+	// waits and then sees the save's marks (check-ins share it, and do
+	// not wait for each other).
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM course_sessions WHERE id = $1 FOR SHARE`, target.ID); err != nil {
+		return CheckedIn{}, fmt.Errorf("lock session %d: %w", target.ID, err)
+	}
 	err = tx.GetContext(ctx, &out.At, `
 		INSERT INTO attendance (session_id, trainee_id, status, source, recorded_by, recorded_at, updated_at)
 		VALUES ($1, $2, $3, $4, $2, now(), now())
@@ -351,7 +363,7 @@ func (s *Store) CheckIn(ctx context.Context, a Attempt, r Rules) (CheckedIn, err
 		out.Status, out.At, out.Already = mark.Status, mark.RecordedAt, true
 		return out, tx.Commit()
 	case database.IsViolation(err, database.CheckViolation, "attendance_trainee_on_course"):
-		return out, refuse(ctx, tx, a.TraineeID, ErrNotOnSession)
+		return out, ErrNotOnSession
 	case err != nil:
 		return CheckedIn{}, fmt.Errorf("check in trainee %d to session %d: %w", a.TraineeID, target.ID, err)
 	}
@@ -375,12 +387,14 @@ const targetSelect = `
 	LEFT JOIN attendance a ON a.session_id = s.id AND a.trainee_id = $1`
 
 // findTarget returns the session of an attempt: the one it names, or else,
-// among the open check-ins of the courses the trainee has a seat on, the
-// one whose code it is (the nearest in time first). ErrCheckinClosed:
-// there is no such session, or none open; ErrBadCode: none has the code.
-// The session's row is held against a sheet saved at the same moment
-// (saves lock it for update), so the two queue.
-func findTarget(ctx context.Context, tx *sqlx.Tx, a Attempt) (*checkinTarget, error) {
+// among the open check-ins of the courses the trainee has a seat on whose
+// session is within its check-in window now, the one whose code it is
+// (the nearest in time first). A check-in left open after its session
+// ended is not among them. ErrCheckinClosed: there is no such session, or
+// none open; ErrBadCode: none has the code. The session's row is held
+// against a sheet saved at the same moment (saves lock it for update), so
+// the two queue.
+func findTarget(ctx context.Context, tx *sqlx.Tx, a Attempt, r Rules) (*checkinTarget, error) {
 	if a.SessionID > 0 {
 		var t checkinTarget
 		err := tx.GetContext(ctx, &t, targetSelect+` WHERE s.id = $2 FOR KEY SHARE OF s`, a.TraineeID, a.SessionID)
@@ -395,9 +409,10 @@ func findTarget(ctx context.Context, tx *sqlx.Tx, a Attempt) (*checkinTarget, er
 	var open []checkinTarget
 	err := tx.SelectContext(ctx, &open, targetSelect+`
 		WHERE k.closed_at IS NULL AND k.session_id IS NOT NULL
+		  AND now() BETWEEN s.starts_at - make_interval(mins => $2) AND s.ends_at
 		  AND s.course_id IN (SELECT course_id FROM enrolments WHERE trainee_id = $1 AND status = 'enrolled')
 		ORDER BY abs(extract(epoch FROM s.starts_at - now())), s.id
-		LIMIT 50`, a.TraineeID)
+		LIMIT 50`, a.TraineeID, r.OpensMinutes)
 	if err != nil {
 		return nil, fmt.Errorf("open check-ins of trainee %d: %w", a.TraineeID, err)
 	}
@@ -406,15 +421,15 @@ func findTarget(ctx context.Context, tx *sqlx.Tx, a Attempt) (*checkinTarget, er
 	}
 	for _, t := range open {
 		if CodeMatches(t.Secret, a.Code, t.Now) {
-			return findTarget(ctx, tx, Attempt{TraineeID: a.TraineeID, SessionID: t.ID, Code: a.Code})
+			return findTarget(ctx, tx, Attempt{TraineeID: a.TraineeID, SessionID: t.ID, Code: a.Code}, r)
 		}
 	}
 	return nil, ErrBadCode
 }
 
-// refuse records a failed attempt of the trainee, forgets their failures
-// older than a day, commits, and returns why.
-func refuse(ctx context.Context, tx *sqlx.Tx, traineeID int64, why error) error {
+// fail records a wrong code of the trainee, forgets their failures older
+// than a day, commits, and returns why.
+func fail(ctx context.Context, tx *sqlx.Tx, traineeID int64, why error) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO checkin_failures (trainee_id) VALUES ($1)`, traineeID)
 	if err != nil {
 		return fmt.Errorf("record a failed check-in of trainee %d: %w", traineeID, err)
@@ -427,6 +442,20 @@ func refuse(ctx context.Context, tx *sqlx.Tx, traineeID int64, why error) error 
 		return fmt.Errorf("commit a failed check-in of trainee %d: %w", traineeID, err)
 	}
 	return why
+}
+
+// Seated reports whether a trainee has a seat on the course of a session
+// (false for a session that does not exist).
+func (s *Store) Seated(ctx context.Context, sessionID, traineeID int64) (bool, error) {
+	var seated bool
+	err := s.db.GetContext(ctx, &seated, `
+		SELECT EXISTS (SELECT 1 FROM course_sessions s
+		               JOIN enrolments e ON e.course_id = s.course_id AND e.trainee_id = $2 AND e.status = 'enrolled'
+		               WHERE s.id = $1)`, sessionID, traineeID)
+	if err != nil {
+		return false, fmt.Errorf("seat of trainee %d on session %d: %w", traineeID, sessionID, err)
+	}
+	return seated, nil
 }
 
 // OwnMark is a trainee's mark on a session, as the check-in page shows it.

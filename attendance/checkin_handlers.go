@@ -29,33 +29,6 @@ func (h *Handler) checkinRules(ctx context.Context) (Rules, error) {
 	return Rules{OpensMinutes: school.CheckinOpensMinutes, GraceMinutes: school.CheckinGraceMinutes}, nil
 }
 
-// ownSession loads the session of :id for its lecturer or for staff; any
-// other lecturer's session answers like a missing one.
-func (h *Handler) ownSession(c *fiber.Ctx) (*courses.Session, error) {
-	id, err := web.PathID(c)
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.UserContext()
-	s, err := h.Courses.Session(ctx, id)
-	if errors.Is(err, courses.ErrNotFound) {
-		return nil, web.NotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !web.IsStaff(c) {
-		teaches, err := h.Trainees.TeachesSession(ctx, s.ID, web.ViewerOf(c).ID)
-		if err != nil {
-			return nil, err
-		}
-		if !teaches {
-			return nil, web.NotFound()
-		}
-	}
-	return s, nil
-}
-
 // displayURL is the address of a session's check-in display.
 func displayURL(sessionID int64) string {
 	return "/sessions/" + strconv.FormatInt(sessionID, 10) + "/checkin"
@@ -134,7 +107,7 @@ type displayPage struct {
 // huge digits, when it changes, and how many have checked in. A script
 // keeps it current; without one, the refresh link does.
 func (h *Handler) CheckinDisplay(c *fiber.Ctx) error {
-	s, err := h.ownSession(c)
+	s, err := h.sessionFor(c)
 	if err != nil {
 		return err
 	}
@@ -199,7 +172,7 @@ type codeJSON struct {
 
 // CheckinCode answers the display page's refresh with codeJSON.
 func (h *Handler) CheckinCode(c *fiber.Ctx) error {
-	s, err := h.ownSession(c)
+	s, err := h.sessionFor(c)
 	if err != nil {
 		return err
 	}
@@ -231,7 +204,7 @@ func (h *Handler) CheckinCode(c *fiber.Ctx) error {
 // OpenCheckin opens self check-in of a session: its lecturer or a
 // coordinator, within the check-in window.
 func (h *Handler) OpenCheckin(c *fiber.Ctx) error {
-	s, err := h.ownSession(c)
+	s, err := h.sessionFor(c)
 	if err != nil {
 		return err
 	}
@@ -261,7 +234,7 @@ func (h *Handler) OpenCheckin(c *fiber.Ctx) error {
 
 // CloseCheckin closes self check-in of a session.
 func (h *Handler) CloseCheckin(c *fiber.Ctx) error {
-	s, err := h.ownSession(c)
+	s, err := h.sessionFor(c)
 	if err != nil {
 		return err
 	}
@@ -325,7 +298,7 @@ func (h *Handler) CheckinForm(c *fiber.Ctx) error {
 		f.Code = ""
 	}
 	if id, err := strconv.ParseInt(c.Query("s"), 10, 64); err == nil && id > 0 {
-		if err := h.namedSession(ctx, &f, id); err != nil {
+		if err := h.namedSession(ctx, &f, id, web.ViewerOf(c).ID); err != nil {
 			return err
 		}
 	}
@@ -333,8 +306,15 @@ func (h *Handler) CheckinForm(c *fiber.Ctx) error {
 	return web.Render(c, fiber.StatusOK, "attendance/checkin_form", p)
 }
 
-// namedSession fills in the session the QR code names, if there is one.
-func (h *Handler) namedSession(ctx context.Context, f *checkinForm, id int64) error {
+// namedSession fills in the session the QR code names, if the trainee has
+// a seat on its course. Any other session, a draft course's included,
+// leaves the plain form: its course, time and topic are not shown, and a
+// missing session looks the same.
+func (h *Handler) namedSession(ctx context.Context, f *checkinForm, id, traineeID int64) error {
+	seated, err := h.Store.Seated(ctx, id, traineeID)
+	if err != nil || !seated {
+		return err
+	}
 	s, err := h.Courses.Session(ctx, id)
 	if errors.Is(err, courses.ErrNotFound) {
 		return nil
@@ -397,6 +377,7 @@ var checkinRefusals = []struct {
 	key string
 }{
 	{ErrBadCode, "checkin.err.code"},
+	{ErrCheckinEnded, "checkin.err.ended"}, // before ErrCheckinClosed, which it wraps
 	{ErrCheckinClosed, "checkin.err.closed"},
 	{ErrNotOnSession, "checkin.err.notenrolled"},
 	{ErrCancelled, "checkin.err.cancelled"},
@@ -411,8 +392,15 @@ func (h *Handler) CheckIn(c *fiber.Ctx) error {
 	p := web.NewPage(c, "checkin.title")
 	p.Path = "/checkin"
 	f := checkinForm{Code: normaliseCode(web.Clean(c.FormValue("code"), 64))}
-	if id, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("s")), 10, 64); err == nil && id > 0 {
-		if err := h.namedSession(ctx, &f, id); err != nil {
+	viewer := web.ViewerOf(c).ID
+	// The session the form names is tried even without a seat, to say so;
+	// it is shown again only to a trainee with one.
+	named, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("s")), 10, 64)
+	if err != nil || named < 0 {
+		named = 0
+	}
+	if named > 0 {
+		if err := h.namedSession(ctx, &f, named, viewer); err != nil {
 			return err
 		}
 	}
@@ -428,7 +416,7 @@ func (h *Handler) CheckIn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.Store.CheckIn(ctx, Attempt{TraineeID: web.ViewerOf(c).ID, SessionID: f.SessionID, Code: f.Code}, r)
+	out, err := h.Store.CheckIn(ctx, Attempt{TraineeID: viewer, SessionID: named, Code: f.Code}, r)
 	if errors.Is(err, ErrThrottled) {
 		minutes := int(math.Ceil(out.RetryAfter.Minutes()))
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(out.RetryAfter.Seconds()))))

@@ -409,7 +409,7 @@ func TestSelfCheckinRefusals(t *testing.T) {
 	refused("a trainee without a seat, by code alone", outsider, url.Values{"code": {s.state(t).Code}}, "签到尚未开启或已关闭")
 
 	s.startedAgo("3 hours") // ended an hour ago
-	refused("after the session", s.trainees, url.Values{"s": {sid}, "code": {attendance.Code(secret, time.Now())}}, "现在不在签到时间内")
+	refused("after the session", s.trainees, url.Values{"s": {sid}, "code": {attendance.Code(secret, time.Now())}}, "这节课已经结束，签到已关闭")
 	s.startedAgo("-45 minutes") // the window opens 30 minutes before
 	var st codeState
 	refused("too early", s.trainees, url.Values{"s": {sid}, "code": {attendance.Code(secret, time.Now())}}, "现在不在签到时间内")
@@ -421,6 +421,17 @@ func TestSelfCheckinRefusals(t *testing.T) {
 	s.lecturer.Post(s.path("/checkin/close"), nil)
 	refused("after closing", s.trainees, url.Values{"s": {sid}, "code": {attendance.Code(secret, time.Now())}}, "签到尚未开启或已关闭")
 	refused("a session without check-in", s.trainees, url.Values{"s": {"99999999"}, "code": {code}}, "签到尚未开启或已关闭")
+	s.env.DB.MustExec(`UPDATE course_sessions SET cancelled_at = now() WHERE id = $1`, s.session)
+	refused("a cancelled session", s.trainees, url.Values{"s": {sid}, "code": {code}}, "这节课已停课")
+
+	// Only the wrong codes counted: no refusal that compared no code is a
+	// guess (closed, over, too early, cancelled, no seat, no session).
+	if n := s.count(t, `SELECT count(*) FROM checkin_failures WHERE trainee_id = $1`, s.trainee); n != 3 {
+		t.Errorf("%d failures counted after the refusals that are no guesses, want still 3", n)
+	}
+	if n := s.count(t, `SELECT count(*) FROM checkin_failures WHERE trainee_id <> $1`, s.trainee); n != 0 {
+		t.Errorf("the refusals of a trainee without a seat counted %d failures, want 0", n)
+	}
 
 	// Only the trainee's own mark is ever shown.
 	if res := outsider.Get("/checkin?ok=" + sid); strings.Contains(res.Body, "签到成功") {
@@ -493,6 +504,172 @@ func TestSelfCheckinRateLimit(t *testing.T) {
 	s.env.DB.MustExec(`UPDATE checkin_failures SET failed_at = failed_at - interval '11 minutes'`)
 	if res := s.checkIn(s.trainees, s.state(t).Code); res.Status != http.StatusSeeOther {
 		t.Errorf("after the window: %d", res.Status)
+	}
+}
+
+// TestRefusalsThatAreNoGuessesAreNotThrottled: a trainee pressing again
+// and again on a closed check-in, or on one they have no seat for, is told
+// why each time and never locked out; wrong codes still are.
+func TestRefusalsThatAreNoGuessesAreNotThrottled(t *testing.T) {
+	s := newScene(t)
+	ctx := context.Background()
+	rules := attendance.Rules{OpensMinutes: 30, GraceMinutes: 10}
+	outsider, _ := s.env.LoginAs("trainee", "notseated")
+	for i := range 2 * attendance.MaxFailures {
+		_, err := s.store.CheckIn(ctx, attendance.Attempt{TraineeID: s.trainee, SessionID: s.session, Code: "123456"}, rules)
+		if !errors.Is(err, attendance.ErrCheckinClosed) {
+			t.Fatalf("attempt %d before opening: %v, want ErrCheckinClosed", i+1, err)
+		}
+		_, err = s.store.CheckIn(ctx, attendance.Attempt{TraineeID: s.trainee, Code: "123456"}, rules)
+		if !errors.Is(err, attendance.ErrCheckinClosed) {
+			t.Fatalf("attempt %d by code alone before opening: %v, want ErrCheckinClosed", i+1, err)
+		}
+	}
+	s.open(t)
+	for i := range 2 * attendance.MaxFailures {
+		res := s.checkIn(outsider, s.state(t).Code)
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "您没有报名这门课程") {
+			t.Fatalf("attempt %d without a seat: %d, want 422 saying so", i+1, res.Status)
+		}
+	}
+	if n := s.count(t, `SELECT count(*) FROM checkin_failures`); n != 0 {
+		t.Fatalf("%d failures counted for refusals that are no guesses", n)
+	}
+	// The trainee can still check in.
+	if res := s.checkIn(s.trainees, s.state(t).Code); res.Status != http.StatusSeeOther {
+		t.Fatalf("check in after %d refusals that were no guesses: %d\n%s", 4*attendance.MaxFailures, res.Status, res.Body)
+	}
+	// Wrong codes are still throttled, for someone not yet marked.
+	guesser, u := s.env.LoginAs("trainee", "guesser")
+	s.enrol(t, u.ID)
+	for i := range attendance.MaxFailures {
+		if res := s.checkIn(guesser, wrongCode(s.state(t).Code)); res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong code %d: %d", i+1, res.Status)
+		}
+	}
+	if res := s.checkIn(guesser, s.state(t).Code); res.Status != http.StatusTooManyRequests {
+		t.Errorf("after %d wrong codes: %d, want 429", attendance.MaxFailures, res.Status)
+	}
+}
+
+// TestEndedCheckinsAreClosed: a check-in nobody closed does not outlive
+// its session. By code alone only check-ins within their window now are
+// tried (in SQL: an old one's code is not even compared); naming the
+// session says it is over; the display says so and offers no code.
+func TestEndedCheckinsAreClosed(t *testing.T) {
+	s := newScene(t)
+	ctx := context.Background()
+	rules := attendance.Rules{OpensMinutes: 30, GraceMinutes: 10}
+	s.open(t)
+	var secret []byte
+	s.env.DB.Get(&secret, `SELECT secret FROM checkins WHERE session_id = $1`, s.session)
+	s.startedAgo("3 hours") // ended an hour ago; the check-in row still open
+	if n := s.count(t, `SELECT count(*) FROM checkins WHERE session_id = $1 AND closed_at IS NULL`, s.session); n != 1 {
+		t.Fatal("the fixture: the check-in should still be open in its row")
+	}
+
+	_, err := s.store.CheckIn(ctx, attendance.Attempt{TraineeID: s.trainee, Code: attendance.Code(secret, time.Now())}, rules)
+	if !errors.Is(err, attendance.ErrCheckinClosed) || errors.Is(err, attendance.ErrCheckinEnded) {
+		t.Errorf("the ended session's code alone: %v, want ErrCheckinClosed with no session found", err)
+	}
+	_, err = s.store.CheckIn(ctx, attendance.Attempt{TraineeID: s.trainee, SessionID: s.session, Code: attendance.Code(secret, time.Now())}, rules)
+	if !errors.Is(err, attendance.ErrCheckinEnded) {
+		t.Errorf("the ended session named: %v, want ErrCheckinEnded", err)
+	}
+	res := s.trainees.Post("/checkin", url.Values{"code": {attendance.Code(secret, time.Now())}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "签到尚未开启或已关闭") {
+		t.Errorf("the ended session's code alone by the form: %d\n%s", res.Status, res.Body)
+	}
+	if n := s.count(t, `SELECT count(*) FROM attendance WHERE session_id = $1`, s.session); n != 0 {
+		t.Fatal("a check-in to an ended session was recorded")
+	}
+	if n := s.count(t, `SELECT count(*) FROM checkin_failures`); n != 0 {
+		t.Errorf("refusals of an ended check-in counted %d failures", n)
+	}
+
+	ck, err := s.store.Checkin(ctx, s.session)
+	if err != nil || ck.Open() || ck.Accepting(rules) {
+		t.Errorf("the ended session's check-in: open %t, accepting %t, %v", ck != nil && ck.Open(), ck != nil && ck.Accepting(rules), err)
+	}
+	if st := s.state(t); st.Open || st.Code != "" {
+		t.Errorf("the display's JSON of an ended session: %+v", st)
+	}
+	res = s.lecturer.Get(s.path("/checkin"))
+	if !strings.Contains(res.Body, "本节课已结束") || strings.Contains(res.Body, "关闭签到") || strings.Contains(res.Body, "data-checkin-code>") {
+		t.Errorf("the display of an ended session does not say so\n%s", res.Body)
+	}
+
+	// Before the window, an open check-in (however it came to be) is not
+	// tried by code alone either.
+	s.startedAgo("-45 minutes")
+	_, err = s.store.CheckIn(ctx, attendance.Attempt{TraineeID: s.trainee, Code: attendance.Code(secret, time.Now())}, rules)
+	if !errors.Is(err, attendance.ErrCheckinClosed) {
+		t.Errorf("the code alone before the window: %v, want ErrCheckinClosed", err)
+	}
+	// Within it, the same row takes the code.
+	s.startedAgo("2 minutes")
+	if out, err := s.store.CheckIn(ctx, attendance.Attempt{TraineeID: s.trainee, Code: attendance.Code(secret, time.Now())}, rules); err != nil || out.SessionID != s.session {
+		t.Errorf("the code alone within the window: %+v, %v", out, err)
+	}
+}
+
+// TestCheckinFormShowsOnlyASeatedTraineesSession: the QR code's link
+// names the session; only a trainee with a seat on its course sees its
+// course, time and topic. Anyone else, for any session (a draft course's,
+// a missing one), gets the plain form.
+func TestCheckinFormShowsOnlyASeatedTraineesSession(t *testing.T) {
+	s := newScene(t)
+	s.env.DB.MustExec(`UPDATE course_sessions SET topic = '机密专题甲' WHERE id = $1`, s.session)
+	s.open(t)
+	code := s.state(t).Code
+	sid := strconv.FormatInt(s.session, 10)
+	link := "/checkin?s=" + sid + "&c=" + code
+
+	res := s.trainees.Get(link)
+	for _, want := range []string{"签到测试课程", "机密专题甲", `name="s" value="` + sid + `"`} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("a trainee with a seat: the form lacks %q", want)
+		}
+	}
+
+	var venue, lecturer int64
+	s.env.DB.Get(&venue, `SELECT venue_id FROM course_sessions WHERE id = $1`, s.session)
+	s.env.DB.Get(&lecturer, `SELECT lecturer_id FROM course_sessions WHERE id = $1`, s.session)
+	draft := s.id(t, `
+		INSERT INTO courses (code, title, category, capacity, starts_on, ends_on, enrol_opens, enrol_closes, credit_hours, status)
+		VALUES ('QD-DRAFT', '未发布的草稿课程', 'policy', 10, current_date + 30, current_date + 60, now() + interval '1 day', now() + interval '20 days', 2, 'draft')
+		RETURNING id`)
+	draftSession := s.id(t, `
+		INSERT INTO course_sessions (course_id, lecturer_id, venue_id, starts_at, ends_at, topic)
+		VALUES ($1, $2, $3, now() + interval '40 days', now() + interval '40 days 2 hours', '草稿专题乙') RETURNING id`, draft, lecturer, venue)
+
+	outsider, _ := s.env.LoginAs("trainee", "curious")
+	secrets := []string{"签到测试课程", "机密专题甲", "未发布的草稿课程", "草稿专题乙", `name="s"`}
+	for who, c := range map[string]*apptest.Client{"a trainee without a seat": outsider, "a trainee with a seat on another course": s.trainees} {
+		for _, id := range []int64{s.session, draftSession, 99999999} {
+			if c == s.trainees && id == s.session {
+				continue
+			}
+			res := c.Get("/checkin?s=" + strconv.FormatInt(id, 10) + "&c=" + code)
+			if res.Status != http.StatusOK || !strings.Contains(res.Body, "确认签到") {
+				t.Errorf("%s GET session %d: %d, want the plain form", who, id, res.Status)
+			}
+			for _, secret := range secrets {
+				if strings.Contains(res.Body, secret) {
+					t.Errorf("%s GET session %d: the page shows %q", who, id, secret)
+				}
+			}
+		}
+	}
+	// A refused POST naming the session shows nothing of it either.
+	res = outsider.Post("/checkin", url.Values{"s": {sid}, "code": {code}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "您没有报名这门课程") {
+		t.Errorf("a trainee without a seat POST: %d", res.Status)
+	}
+	for _, secret := range secrets {
+		if strings.Contains(res.Body, secret) {
+			t.Errorf("a refused POST shows %q", secret)
+		}
 	}
 }
 

@@ -462,7 +462,8 @@ func (s *Store) TraineeReport(ctx context.Context, traineeID int64) (*TraineeRep
 	return r, nil
 }
 
-// TodoItem is a session that has ended with no mark recorded at all.
+// TodoItem is a session that has ended with a trainee with a seat still
+// unmarked.
 type TodoItem struct {
 	SessionID    int64     `db:"session_id"`
 	CourseID     int64     `db:"course_id"`
@@ -473,20 +474,30 @@ type TodoItem struct {
 	EndsAt       time.Time `db:"ends_at"`
 	LecturerName string    `db:"lecturer_name"`
 	Enrolled     int       `db:"enrolled"`
+	Unmarked     int       `db:"unmarked"` // trainees with a seat and no mark
 }
 
 // todoWhere chooses the sessions of the to-do list: ended, not
 // cancelled, of a course that is running or over (not a draft, not
-// archived) with trainees to mark, without a single mark; $1 is the
+// archived), with a trainee with a seat who has no mark. A mark or two
+// made ahead (an excused absence) or by self check-in do not take a
+// session off the list; only a mark for everyone does. $1 is the
 // lecturer's account, or 0 for every lecturer.
 const todoWhere = `
 	FROM course_sessions s
 	JOIN courses c ON c.id = s.course_id
 	JOIN lecturers l ON l.id = s.lecturer_id
 	WHERE s.ends_at <= now() AND s.cancelled_at IS NULL
-	  AND c.status IN ('published', 'closed') AND c.enrolled > 0
-	  AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = s.id)
+	  AND c.status IN ('published', 'closed')
+	  AND EXISTS (` + todoUnmarked + `)
 	  AND ($1::bigint = 0 OR l.user_id = $1)`
+
+// todoUnmarked is the trainees with a seat on the course of session s
+// who have no mark at it.
+const todoUnmarked = `
+	SELECT 1 FROM enrolments e
+	WHERE e.course_id = s.course_id AND e.status = 'enrolled'
+	  AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = s.id AND a.trainee_id = e.trainee_id)`
 
 // Todo lists the sessions whose attendance is still to be recorded, the
 // latest first, one page at a time, and how many there are: those a
@@ -505,7 +516,8 @@ func (s *Store) Todo(ctx context.Context, lecturerUser int64, limit, offset int)
 	}
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT s.id AS session_id, s.course_id, c.code, c.title, s.topic, s.starts_at, s.ends_at,
-		       l.name AS lecturer_name, c.enrolled`+todoWhere+`
+		       l.name AS lecturer_name, c.enrolled,
+		       (SELECT count(*) FROM (`+todoUnmarked+`) u) AS unmarked`+todoWhere+`
 		ORDER BY s.ends_at DESC, s.id DESC
 		LIMIT $2 OFFSET $3`, lecturerUser, limit, offset)
 	if err != nil {

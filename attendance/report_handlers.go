@@ -19,34 +19,6 @@ import (
 // todoPerPage is how many sessions a page of the to-do list shows.
 const todoPerPage = 30
 
-// reportSession loads the session of :id for its report: coordinators
-// and admins may see any, a lecturer only one they teach; anyone else's
-// answers like a missing one.
-func (h *Handler) reportSession(c *fiber.Ctx) (*courses.Session, error) {
-	id, err := web.PathID(c)
-	if err != nil {
-		return nil, err
-	}
-	ctx := c.UserContext()
-	s, err := h.Courses.Session(ctx, id)
-	if errors.Is(err, courses.ErrNotFound) {
-		return nil, web.NotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !web.IsStaff(c) {
-		teaches, err := h.Trainees.TeachesSession(ctx, s.ID, web.ViewerOf(c).ID)
-		if err != nil {
-			return nil, err
-		}
-		if !teaches {
-			return nil, web.NotFound()
-		}
-	}
-	return s, nil
-}
-
 // reportCourse loads the course of :id for its report: coordinators and
 // admins may see any, a lecturer only one they teach a session of;
 // anyone else's answers like a missing one.
@@ -96,7 +68,7 @@ type sessionReportPage struct {
 // were present, late, excused, absent or not marked, the rate once the
 // session has ended, and their names under each status.
 func (h *Handler) SessionReport(c *fiber.Ctx) error {
-	s, err := h.reportSession(c)
+	s, err := h.sessionFor(c)
 	if err != nil {
 		return err
 	}
@@ -132,7 +104,7 @@ var sessionHeader = []string{"姓名", "社区", "状态", "备注", "记录人"
 // ExportSessionReport downloads a session's attendance: everyone on the
 // report by name, without phone numbers. Each export is logged.
 func (h *Handler) ExportSessionReport(c *fiber.Ctx) error {
-	s, err := h.reportSession(c)
+	s, err := h.sessionFor(c)
 	if err != nil {
 		return err
 	}
@@ -140,7 +112,6 @@ func (h *Handler) ExportSessionReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	zh := func(key string, args ...any) string { return i18n.T(i18n.Chinese, key, args...) }
 	rows := make([][]string, 0, len(r.Lines))
 	for _, l := range r.Lines {
 		status := zh(Cell{Status: l.Status}.LabelKey())
@@ -162,6 +133,10 @@ func (h *Handler) ExportSessionReport(c *fiber.Ctx) error {
 	name := fmt.Sprintf("考勤-%s-%s.xlsx", s.CourseCode, s.StartsAt.In(web.Shanghai).Format("20060102-1504"))
 	return sendReportXLSX(c, name, buf.Bytes())
 }
+
+// zh is a catalogue text in Chinese: the exports are in Chinese whatever
+// the reader's language, like their headers.
+func zh(key string, args ...any) string { return i18n.T(i18n.Chinese, key, args...) }
 
 // sendReportXLSX answers with a workbook to download, never cached.
 func sendReportXLSX(c *fiber.Ctx, name string, data []byte) error {
@@ -217,7 +192,6 @@ func (h *Handler) ExportCourseReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	zh := func(key string, args ...any) string { return i18n.T(i18n.Chinese, key, args...) }
 	header := []string{"姓名", "社区"}
 	for i, s := range r.Sessions {
 		header = append(header, fmt.Sprintf("第%d次 %s", i+1, s.StartsAt.In(web.Shanghai).Format("1/2 15:04")))
@@ -327,7 +301,6 @@ func (h *Handler) ExportTraineeReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	zh := func(key string, args ...any) string { return i18n.T(i18n.Chinese, key, args...) }
 	var rows [][]string
 	for _, course := range r.Courses {
 		for _, s := range course.Sessions {
@@ -379,8 +352,8 @@ type todoPage struct {
 	LockDays int
 }
 
-// Todo lists the sessions that have ended without a single mark: a
-// lecturer's own, or everyone's for coordinators, the latest first, each
+// Todo lists the sessions that have ended with a trainee still unmarked:
+// a lecturer's own, or everyone's for coordinators, the latest first, each
 // linking to its sheet.
 func (h *Handler) Todo(c *fiber.Ctx) error {
 	ctx := c.UserContext()

@@ -41,7 +41,8 @@ import (
 // marked), S3 2/3; overall 6/9 = 66.7%.
 //
 // For the to-do list: RPT-2 (李老师) has a session that ended with no
-// mark; RPT-3 (周老师) too; RPT-4 is a draft with such a session.
+// mark; RPT-3 (周老师) too; RPT-4 is a draft with such a session; and S2
+// of RPT-1 is still to do, with 李四 unmarked.
 type reportSchool struct {
 	db                *sqlx.DB
 	course            int64
@@ -336,19 +337,78 @@ func TestTodo(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := ids(s.lecturer), []int64{s.todoMine}; !cmp.Equal(got, want) {
+	if got, want := ids(s.lecturer), []int64{s.todoMine, s.sessions[1]}; !cmp.Equal(got, want) {
 		t.Errorf("李老师's to-do %v, want %v (not the marked, cancelled, future or draft sessions)", got, want)
 	}
 	if got, want := ids(s.other), []int64{s.todoHis}; !cmp.Equal(got, want) {
 		t.Errorf("周老师's to-do %v, want %v", got, want)
 	}
-	if got, want := ids(0), []int64{s.todoHis, s.todoMine}; !cmp.Equal(got, want) {
+	if got, want := ids(0), []int64{s.todoHis, s.todoMine, s.sessions[1]}; !cmp.Equal(got, want) {
 		t.Errorf("everyone's to-do %v, want %v, the latest first", got, want)
 	}
-	// One mark takes a session off the list.
-	db.MustExec(`INSERT INTO attendance (session_id, trainee_id, status) VALUES ($1, $2, 'absent')`, s.todoMine, s.zhang)
-	if got := ids(s.lecturer); len(got) != 0 {
-		t.Errorf("a marked session stays on the to-do: %v", got)
+}
+
+// TestTodoUntilEveryoneIsMarked: a session stays on the to-do list while
+// a trainee with a seat has no mark. A 请假 entered in advance, or one
+// trainee's self check-in, does not take it off; a withdrawn trainee does
+// not keep it on; a mark for everyone does take it off.
+func TestTodoUntilEveryoneIsMarked(t *testing.T) {
+	db := dbtest.New(t)
+	s := newReportSchool(t, db, sqlUser(t, db))
+	store := attendance.NewStore(db)
+	var course int64
+	if err := db.Get(&course, `SELECT course_id FROM course_sessions WHERE id = $1`, s.todoMine); err != nil {
+		t.Fatal(err)
+	}
+	// RPT-2's seats: 张三 (already), 李四 and 王五; 赵六 withdrew unmarked.
+	for _, tr := range []int64{s.li, s.wang, s.zhao} {
+		db.MustExec(`INSERT INTO enrolments (course_id, trainee_id, status, enrolled_at) VALUES ($1, $2, 'enrolled', now())`, course, tr)
+	}
+	db.MustExec(`UPDATE enrolments SET status = 'withdrawn', withdrawn_at = now() WHERE course_id = $1 AND trainee_id = $2`, course, s.zhao)
+	unmarked := func() (listed bool, n int) {
+		t.Helper()
+		items, total, err := store.Todo(context.Background(), s.lecturer, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != len(items) {
+			t.Errorf("total %d, listed %d", total, len(items))
+		}
+		for _, it := range items {
+			if it.SessionID == s.todoMine {
+				return true, it.Unmarked
+			}
+		}
+		return false, 0
+	}
+	mark := func(trainee int64, status, source string) {
+		db.MustExec(`INSERT INTO attendance (session_id, trainee_id, status, source, recorded_by) VALUES ($1, $2, $3, $4, $5)`,
+			s.todoMine, trainee, status, source, s.lecturer)
+	}
+	if listed, n := unmarked(); !listed || n != 3 {
+		t.Fatalf("before any mark: listed %t with %d unmarked, want listed with 3", listed, n)
+	}
+	mark(s.zhang, "excused", "sheet") // 请假, entered in advance
+	if listed, n := unmarked(); !listed || n != 2 {
+		t.Errorf("after one 请假: listed %t with %d unmarked, want listed with 2", listed, n)
+	}
+	mark(s.li, "present", "self") // checked in by themselves
+	if listed, n := unmarked(); !listed || n != 1 {
+		t.Errorf("after a self check-in: listed %t with %d unmarked, want listed with 1", listed, n)
+	}
+	mark(s.wang, "absent", "sheet")
+	if listed, _ := unmarked(); listed {
+		t.Error("a session with every trainee with a seat marked stays on the to-do")
+	}
+	if got, want := func() []int64 {
+		items, _, _ := store.Todo(context.Background(), 0, 10, 0)
+		var out []int64
+		for _, it := range items {
+			out = append(out, it.SessionID)
+		}
+		return out
+	}(), []int64{s.todoHis, s.sessions[1]}; !cmp.Equal(got, want) {
+		t.Errorf("everyone's to-do %v, want %v", got, want)
 	}
 }
 
@@ -716,9 +776,13 @@ func TestTodoPage(t *testing.T) {
 	if res.Status != http.StatusOK || !strings.Contains(res.Body, mine) || strings.Contains(res.Body, his) {
 		t.Errorf("李老师's to-do: %d, lists own %t, lists 周老师's %t", res.Status, strings.Contains(res.Body, mine), strings.Contains(res.Body, his))
 	}
-	for _, s := range p.sessions {
-		if strings.Contains(res.Body, fmt.Sprintf(`href="/sessions/%d/attendance"`, s)) {
-			t.Errorf("the to-do lists session %d of RPT-1, marked, cancelled or not yet held", s)
+	for i, s := range p.sessions {
+		listed := strings.Contains(res.Body, fmt.Sprintf(`href="/sessions/%d/attendance"`, s))
+		if i == 1 && !listed {
+			t.Error("the to-do does not list S2 of RPT-1, where 李四 has no mark")
+		}
+		if i != 1 && listed {
+			t.Errorf("the to-do lists S%d of RPT-1, marked for everyone, cancelled or not yet held", i+1)
 		}
 	}
 	if strings.Contains(res.Body, fmt.Sprintf(`href="/sessions/%d/attendance"`, p.todoDraft)) {
@@ -731,9 +795,14 @@ func TestTodoPage(t *testing.T) {
 	if res := p.asTrainee.Get("/attendance/todo"); res.Status != http.StatusForbidden {
 		t.Errorf("a trainee's to-do: %d, want 403", res.Status)
 	}
+	// RPT-2 has one trainee with a seat: once marked, nothing is left to do.
 	p.db.MustExec(`INSERT INTO attendance (session_id, trainee_id, status) VALUES ($1, $2, 'present')`, p.todoMine, p.zhang)
-	if res := p.asLecturer.Get("/attendance/todo"); strings.Contains(res.Body, mine) || !strings.Contains(res.Body, "没有待登记考勤的课次") {
-		t.Error("a session with a mark stays on the to-do")
+	if res := p.asLecturer.Get("/attendance/todo"); strings.Contains(res.Body, mine) {
+		t.Error("a session with everyone marked stays on the to-do")
+	}
+	p.db.MustExec(`INSERT INTO attendance (session_id, trainee_id, status) VALUES ($1, $2, 'absent')`, p.sessions[1], p.li)
+	if res := p.asLecturer.Get("/attendance/todo"); !strings.Contains(res.Body, "没有待登记考勤的课次") {
+		t.Error("with every session marked for everyone, the to-do does not say it is empty")
 	}
 }
 

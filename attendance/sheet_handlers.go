@@ -106,17 +106,10 @@ func (h *Handler) sheetFor(c *fiber.Ctx) (*Sheet, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := c.UserContext()
-	if !web.IsStaff(c) {
-		teaches, err := h.Trainees.TeachesSession(ctx, id, web.ViewerOf(c).ID)
-		if err != nil {
-			return nil, err
-		}
-		if !teaches {
-			return nil, web.NotFound()
-		}
+	if err := h.mayTeach(c, id); err != nil {
+		return nil, err
 	}
-	sh, err := h.Store.Sheet(ctx, h.Courses, id)
+	sh, err := h.Store.Sheet(c.UserContext(), h.Courses, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, web.NotFound()
 	}

@@ -40,6 +40,7 @@ var enCheckin = map[string]string{
 	"checkin.done.kept.note":  "Your lecturer has recorded your attendance for this session; there is nothing to do. Ask them if anything is wrong.",
 	"checkin.done.schedule":   "My schedule",
 	"checkin.err.code":        "The code is wrong or has expired. Look at the newest code on the screen and try again.",
+	"checkin.err.ended":       "This session has ended, so check-in is closed. To have your attendance recorded, please ask the lecturer.",
 	"checkin.err.closed":      "Check-in for this session is not open. Please follow your lecturer's instructions.",
 	"checkin.err.notenrolled": "You are not enrolled in this course, so you cannot check in. Ask a coordinator if you wish to take part.",
 	"checkin.err.cancelled":   "This session is cancelled: no check-in.",

@@ -90,17 +90,18 @@ var enReports = map[string]string{
 	"attendance.chart.empty":   "No session held yet",
 
 	"attendance.todo.title":          "Attendance to do",
-	"attendance.todo.intro.lecturer": "These sessions of yours have ended and no attendance has been recorded yet.",
-	"attendance.todo.intro.staff":    "These sessions have ended and no attendance has been recorded yet (all lecturers).",
+	"attendance.todo.intro.lecturer": "These sessions of yours have ended and some trainees' attendance has not been recorded yet.",
+	"attendance.todo.intro.staff":    "These sessions have ended and some trainees' attendance has not been recorded yet (all lecturers).",
 	"attendance.todo.count":          "%d sessions to record",
 	"attendance.todo.lecturer":       "Lecturer: %s",
 	"attendance.todo.enrolled":       "%d enrolled",
+	"attendance.todo.unmarked":       "%d not recorded",
 	"attendance.todo.locked":         "More than %d days have passed, so the sheet is locked: ask a coordinator to record it.",
 	"attendance.todo.locked.staff":   "More than %d days have passed: recording it now needs a reason.",
 	"attendance.todo.record":         "Record attendance",
 	"attendance.todo.pastend":        "Nothing on this page.",
 	"attendance.todo.none":           "No session is waiting for its attendance.",
-	"attendance.todo.definition":     "Lists sessions that have ended, were not cancelled, belong to a course that is neither a draft nor archived, and have no attendance recorded at all; the most recent first.",
+	"attendance.todo.definition":     "Lists sessions that have ended, were not cancelled, belong to a course that is neither a draft nor archived, and still have an enrolled trainee with no attendance recorded; the most recent first. A leave entered in advance or some trainees checking in themselves does not take a session off the list: it leaves once every trainee has a record.",
 }
 
 func init() { merge(en, enReports) }

@@ -78,6 +78,11 @@ var enSheet = map[string]string{
 	"attendance.sheet.history.reason":       "Reason: ",
 	"attendance.sheet.refused.conflict":     "Someone changed some of these marks after you opened this page (a colleague's save, a self check-in or 代签). Nothing was saved, so as not to overwrite them: please reload the page, look at the latest marks and change them again.",
 	"attendance.sheet.walkin.exact":         "Type the whole name or the whole 11-digit mobile number.",
+	"attendance.sheet.js.restored":          "This phone still holds {n} changes that were not uploaded last time; they are back in the form. Check them, then upload or discard them.",
+	"attendance.sheet.js.upload":            "Upload these unsaved changes",
+	"attendance.sheet.js.discard":           "Discard these changes",
+	"attendance.sheet.js.gaveup":            "Uploading failed several times; the changes are still kept on this phone. Check the connection and press “Retry”.",
+	"attendance.sheet.js.retry":             "Retry",
 }
 
 func init() { merge(en, enSheet) }

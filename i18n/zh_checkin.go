@@ -40,6 +40,7 @@ var zhCheckin = map[string]string{
 	"checkin.done.kept.note":  "讲师已为您记录了本节课的考勤，无需再签到。如有疑问，请联系讲师。",
 	"checkin.done.schedule":   "查看我的课表",
 	"checkin.err.code":        "签到码不正确或已过期。请看屏幕上最新的签到码，再试一次。",
+	"checkin.err.ended":       "这节课已经结束，签到已关闭。如需补记考勤，请联系讲师。",
 	"checkin.err.closed":      "这节课的签到尚未开启或已关闭。请听讲师的安排。",
 	"checkin.err.notenrolled": "您没有报名这门课程，不能签到。如需参加，请联系培训管理员。",
 	"checkin.err.cancelled":   "这节课已停课，无需签到。",

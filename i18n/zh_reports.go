@@ -90,17 +90,18 @@ var zhReports = map[string]string{
 	"attendance.chart.empty":   "尚无已举行的课次",
 
 	"attendance.todo.title":          "考勤待办",
-	"attendance.todo.intro.lecturer": "您授课的这些课次已经结束，还没有登记考勤。",
-	"attendance.todo.intro.staff":    "这些课次已经结束，还没有登记考勤（全部讲师）。",
+	"attendance.todo.intro.lecturer": "您授课的这些课次已经结束，还有学员的考勤没有登记。",
+	"attendance.todo.intro.staff":    "这些课次已经结束，还有学员的考勤没有登记（全部讲师）。",
 	"attendance.todo.count":          "共 %d 个课次待登记",
 	"attendance.todo.lecturer":       "讲师：%s",
 	"attendance.todo.enrolled":       "已报名 %d 人",
+	"attendance.todo.unmarked":       "%d 人未登记",
 	"attendance.todo.locked":         "已超过 %d 天的修改期限，请联系培训管理员补录。",
 	"attendance.todo.locked.staff":   "已超过 %d 天的修改期限，补录时需填写原因。",
 	"attendance.todo.record":         "登记考勤",
 	"attendance.todo.pastend":        "这一页没有内容了。",
 	"attendance.todo.none":           "没有待登记考勤的课次。",
-	"attendance.todo.definition":     "列出已结束、未停课、课程未处于草稿或归档状态、且一条考勤都还没有登记的课次，最近结束的在前。",
+	"attendance.todo.definition":     "列出已结束、未停课、课程未处于草稿或归档状态、且还有已报名学员没有考勤记录的课次，最近结束的在前。提前登记的请假或部分学员的自助签到，不会让课次离开这个列表；每位学员都有记录后才会移出。",
 }
 
 func init() { merge(zh, zhReports) }

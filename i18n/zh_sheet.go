@@ -78,6 +78,11 @@ var zhSheet = map[string]string{
 	"attendance.sheet.history.reason":       "原因：",
 	"attendance.sheet.refused.conflict":     "有人在您打开这页之后改过其中的考勤（同事保存、学员自助签到或代签）。为免覆盖，这次没有保存：请刷新页面，看过最新记录后再改。",
 	"attendance.sheet.walkin.exact":         "请输入完整的姓名或 11 位手机号。",
+	"attendance.sheet.js.restored":          "这台手机上还有 {n} 条上次没有上传的修改，已填回表中。请核对后上传，或放弃。",
+	"attendance.sheet.js.upload":            "上传这些未保存的修改",
+	"attendance.sheet.js.discard":           "放弃这些修改",
+	"attendance.sheet.js.gaveup":            "多次上传都没有成功，修改还保存在这台手机上。请检查网络后点“重试”。",
+	"attendance.sheet.js.retry":             "重试",
 }
 
 func init() { merge(zh, zhSheet) }
