@@ -225,6 +225,38 @@
     recount();
   }
 
+  // acknowledge makes the marks batch b saved what the next save expects
+  // to find (the hidden was_ and wasnote_ fields the server checks against
+  // the stored marks): in the form, and in a batch still waiting to go.
+  // Without it, a second save from the same page would look like someone
+  // else's change and be refused.
+  function acknowledge(b) {
+    const sent = new URLSearchParams(b.body);
+    const expected = new Map();
+    for (const [name, value] of sent) {
+      if (name.startsWith("status_")) {
+        const id = name.slice("status_".length);
+        expected.set(id, { status: value, note: (sent.get("note_" + id) || "").trim() });
+      }
+    }
+    const later = pending && pending !== b ? new URLSearchParams(pending.body) : null;
+    for (const [id, mark] of expected) {
+      for (const [field, value] of [["was_" + id, mark.status], ["wasnote_" + id, mark.note]]) {
+        const input = form.elements.namedItem(field);
+        if (input && input.type === "hidden") {
+          input.value = value;
+        }
+        if (later && later.has(field)) {
+          later.set(field, value);
+        }
+      }
+    }
+    if (later) {
+      pending.body = later.toString();
+      store(pending);
+    }
+  }
+
   function saved() {
     for (const set of markSets()) {
       set.dataset.saved = checked(set);
@@ -363,6 +395,7 @@
     inflight = false;
     if (res.ok && answer && answer.saved) {
       attempts = 0;
+      acknowledge(b);
       if (pending === b) {
         pending = null;
         store(null);
