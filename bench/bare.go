@@ -2,12 +2,15 @@ package main
 
 import (
 	"html/template"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"partyschool/attendance"
 	"partyschool/courses"
+	"partyschool/settings"
 	"partyschool/trainees"
 	"partyschool/web"
 )
@@ -26,10 +29,13 @@ var (
 			`<ul>{{range .Sessions}}<li>{{.StartsAt}} {{.CourseTitle}} {{.Topic}} {{.LecturerName}} {{.VenueName}}</li>{{end}}</ul>`))
 )
 
-// newBare returns the bare app on db; its /my/schedule is always trainee's.
-func newBare(db *sqlx.DB, trainee int64) *fiber.App {
+// newBare returns the bare app on db; its /my/schedule is always the
+// subjects' trainee's, and the sheet it saves always their sheet's.
+func newBare(db *sqlx.DB, subjects Subjects, school settings.School) *fiber.App {
+	trainee := subjects.Trainee
 	store := courses.NewStore(db)
 	people := trainees.NewStore(db)
+	marks := attendance.NewStore(db)
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
 	bare.Get("/timetable", func(c *fiber.Ctx) error {
 		start := web.WeekStart(time.Now())
@@ -72,6 +78,24 @@ func newBare(db *sqlx.DB, trainee int64) *fiber.App {
 			Token    string
 			Sessions []courses.Session
 		}{mine, token, rows})
+	})
+	// The save of attendance.Handler.SaveSheet without a session, a form
+	// or a check: the body is the save's number, the marks those of
+	// sheetMark for every trainee of the sheet, by its lecturer.
+	bare.Post("/sessions/:id/attendance", func(c *fiber.Ctx) error {
+		n, err := strconv.ParseInt(string(c.Body()), 10, 64)
+		if err != nil {
+			return fiber.ErrBadRequest
+		}
+		saved, err := marks.Apply(c.Context(), attendance.Save{
+			SessionID: subjects.SheetSession, Key: attendance.NewKey(), Marks: sheetMarks(n, subjects.SheetTrainees),
+			By: subjects.SheetLecturer, Source: attendance.SourceSheet, LockDays: school.AttendanceLockDays,
+			Opens: time.Duration(school.CheckinOpensMinutes) * time.Minute,
+		})
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"saved": true, "changed": saved.Changed})
 	})
 	return bare
 }

@@ -149,8 +149,100 @@ func loadCity(ctx context.Context, db *sqlx.DB) error {
 			return fmt.Errorf("load %s: %w", s.what, err)
 		}
 	}
+	for _, c := range benchCourses {
+		if err := loadBenchCourse(ctx, db, c); err != nil {
+			return fmt.Errorf("load course %s: %w", c.Code, err)
+		}
+	}
 	_, err = db.ExecContext(ctx, `VACUUM ANALYZE`)
 	return err
+}
+
+// benchCourse is a course added to the city for the attendance
+// measurements, after the city's own marks: Sessions daily sessions of
+// 06:00–07:30 (Shanghai; no city session starts before 09:00, so neither
+// the lecturer nor the venue clashes) ending LastDay days before today,
+// taught by the account Lecturer in the venue Venue (1-based), and Seats
+// trainees on it, the course full. The seated trainees are the last by id
+// who wait for no seat anywhere (so my schedule's trainee, who waits, is
+// none of them), after the Skip before them. MarkPercent of the cells of
+// the sessions (all but the last one when SkipLast) have a mark.
+type benchCourse struct {
+	Code, Title, Lecturer    string
+	Venue, Sessions, LastDay int
+	Seats, Skip, MarkPercent int
+	SkipLast                 bool
+}
+
+var benchCourses = []benchCourse{
+	// Its last session, yesterday, is the sheet saved under load: within
+	// the lock period, so its lecturer may still save it; no mark yet.
+	{Code: "BENCH-SHEET", Title: "考勤点名测试班", Lecturer: "lecturer001", Venue: 1,
+		Sessions: 6, LastDay: 1, Seats: 40, Skip: 0, MarkPercent: 100, SkipLast: true},
+	// The course report of 200 trainees × 40 held sessions.
+	{Code: "BENCH-REPORT", Title: "考勤报表测试班", Lecturer: "lecturer002", Venue: 2,
+		Sessions: 40, LastDay: 2, Seats: 200, Skip: 40, MarkPercent: 90},
+}
+
+// loadBenchCourse adds c: the course, its sessions, its trainees, marks.
+func loadBenchCourse(ctx context.Context, db *sqlx.DB, c benchCourse) error {
+	steps := []struct {
+		what  string
+		query string
+		args  []any
+	}{
+		{"course", `
+			WITH d AS (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date - $4::int AS last)
+			INSERT INTO courses (code, title, category, description, community_id, capacity, starts_on, ends_on,
+			                     enrol_opens, enrol_closes, credit_hours, status)
+			SELECT $1, $2, 'practice', '考勤测量用的课程。', (SELECT min(id) FROM communities), $3,
+			       d.last - ($5::int - 1), d.last,
+			       (d.last - ($5::int - 1) - 14)::timestamptz, (d.last - ($5::int - 1) - 1)::timestamptz,
+			       $5::int * 1.5, 'published'
+			FROM d`,
+			[]any{c.Code, c.Title, c.Seats, c.LastDay, c.Sessions}},
+		{"sessions", `
+			INSERT INTO course_sessions (course_id, lecturer_id, venue_id, starts_at, ends_at, topic)
+			SELECT co.id, l.id, (SELECT id FROM venues ORDER BY id OFFSET $3::int - 1 LIMIT 1),
+			       ((co.starts_on + k) + time '06:00') AT TIME ZONE 'Asia/Shanghai',
+			       ((co.starts_on + k) + time '07:30') AT TIME ZONE 'Asia/Shanghai',
+			       '第' || (k + 1) || '讲'
+			FROM courses co
+			CROSS JOIN generate_series(0, co.ends_on - co.starts_on) k
+			JOIN lecturers l ON l.user_id = (SELECT id FROM users WHERE username = $2)
+			WHERE co.code = $1`,
+			[]any{c.Code, c.Lecturer, c.Venue}},
+		{"enrolments", `
+			INSERT INTO enrolments (course_id, trainee_id, status, enrolled_at)
+			SELECT co.id, u.id, 'enrolled', co.enrol_opens + interval '1 minute'
+			FROM courses co,
+			     LATERAL (SELECT id FROM users u
+			              WHERE role = 'trainee'
+			                AND NOT EXISTS (SELECT 1 FROM enrolments w WHERE w.trainee_id = u.id AND w.status = 'waitlisted')
+			              ORDER BY id DESC OFFSET $2 LIMIT $3) u
+			WHERE co.code = $1`,
+			[]any{c.Code, c.Skip, c.Seats}},
+		{"marks", `
+			INSERT INTO attendance (session_id, trainee_id, status, recorded_by, recorded_at)
+			SELECT s.id, e.trainee_id,
+			       CASE WHEN (s.id + e.trainee_id * 13) % 100 < 80 THEN 'present'
+			            WHEN (s.id + e.trainee_id * 13) % 100 < 87 THEN 'late'
+			            WHEN (s.id + e.trainee_id * 13) % 100 < 93 THEN 'excused' ELSE 'absent' END,
+			       l.user_id, s.ends_at
+			FROM courses co
+			JOIN course_sessions s ON s.course_id = co.id
+			JOIN enrolments e ON e.course_id = co.id AND e.status = 'enrolled'
+			JOIN lecturers l ON l.id = s.lecturer_id
+			WHERE co.code = $1 AND (s.id * 31 + e.trainee_id * 7) % 100 < $2
+			  AND NOT ($3 AND s.starts_at = (SELECT max(starts_at) FROM course_sessions WHERE course_id = co.id))`,
+			[]any{c.Code, c.MarkPercent, c.SkipLast}},
+	}
+	for _, s := range steps {
+		if _, err := db.ExecContext(ctx, s.query, s.args...); err != nil {
+			return fmt.Errorf("%s: %w", s.what, err)
+		}
+	}
+	return nil
 }
 
 // Subjects are the rows the trainee measurements are about, picked from
@@ -161,6 +253,12 @@ type Subjects struct {
 	WaitCourse int64  // a course the trainee waits for a seat on (their course page)
 	FullCourse int64  // the full course with the longest waitlist (its roll)
 	Attender   int64  // the trainee with the most attendance marks (their ledger)
+
+	SheetSession  int64   // the last session of BENCH-SHEET: 40 seated trainees, saved under load
+	SheetLecturer int64   // its lecturer's account
+	SheetUsername string  // theirs
+	SheetTrainees []int64 // its trainees in the sheet's order (by name in pinyin, then id)
+	ReportCourse  int64   // BENCH-REPORT: 200 trainees × 40 held sessions
 }
 
 // pickSubjects chooses the Subjects; start is this week's Monday.
@@ -196,6 +294,35 @@ func pickSubjects(ctx context.Context, db *sqlx.DB, start time.Time) (Subjects, 
 		SELECT trainee_id FROM attendance GROUP BY trainee_id ORDER BY count(*) DESC, trainee_id LIMIT 1`)
 	if err != nil {
 		return s, fmt.Errorf("pick the keenest attender: %w", err)
+	}
+	var sheet struct {
+		Session  int64  `db:"session_id"`
+		Lecturer int64  `db:"user_id"`
+		Username string `db:"username"`
+	}
+	err = db.GetContext(ctx, &sheet, `
+		SELECT s.id AS session_id, u.id AS user_id, u.username
+		FROM course_sessions s JOIN courses c ON c.id = s.course_id
+		JOIN lecturers l ON l.id = s.lecturer_id JOIN users u ON u.id = l.user_id
+		WHERE c.code = 'BENCH-SHEET'
+		ORDER BY s.starts_at DESC LIMIT 1`)
+	if err != nil {
+		return s, fmt.Errorf("pick the sheet's session: %w", err)
+	}
+	s.SheetSession, s.SheetLecturer, s.SheetUsername = sheet.Session, sheet.Lecturer, sheet.Username
+	err = db.SelectContext(ctx, &s.SheetTrainees, `
+		SELECT u.id FROM enrolments e JOIN users u ON u.id = e.trainee_id
+		JOIN course_sessions s ON s.course_id = e.course_id
+		WHERE s.id = $1 AND e.status = 'enrolled'
+		ORDER BY u.name COLLATE "zh-Hans-x-icu", u.id`, s.SheetSession)
+	if err != nil {
+		return s, fmt.Errorf("trainees of the sheet: %w", err)
+	}
+	if len(s.SheetTrainees) != 40 {
+		return s, fmt.Errorf("the sheet's session has %d trainees, want 40", len(s.SheetTrainees))
+	}
+	if err := db.GetContext(ctx, &s.ReportCourse, `SELECT id FROM courses WHERE code = 'BENCH-REPORT'`); err != nil {
+		return s, fmt.Errorf("pick the report's course: %w", err)
 	}
 	return s, nil
 }

@@ -65,6 +65,14 @@ func (e *explainer) capture(f func(db *sqlx.DB) error) ([]string, error) {
 	return e.plans, err
 }
 
+// reset forgets the plans captured so far: a capture's call may leave
+// out what it ran before the call it is about.
+func (e *explainer) reset() {
+	e.mu.Lock()
+	e.plans = nil
+	e.mu.Unlock()
+}
+
 // planSummary keeps a plan's duration line and the plan itself, without
 // the query text auto_explain repeats, cut to at most lines lines.
 func planSummary(plan string, lines int) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -21,12 +22,35 @@ type Load struct {
 	Errors   int
 }
 
+// Post is what runLoadPost sends: a body made fresh for every request
+// (a new idempotency key, say), its content type and what it accepts.
+type Post struct {
+	ContentType string
+	Accept      string // "" sends no Accept header
+	Body        func() []byte
+}
+
 // runLoad requests url from conns connections, each waiting for its answer
 // before asking again, for d; every connection keeps its own cookies, like
 // a browser, starting with cookies (a signed-in session, or none). Only 200
 // answers count; anything else, a redirect to the login page included, is
 // an error.
 func runLoad(ctx context.Context, url string, conns int, d time.Duration, cookies []*http.Cookie) (Load, error) {
+	return load(ctx, url, conns, d, cookies, nil)
+}
+
+// runLoadPost is runLoad with POST requests of post's bodies, one made
+// for each request. Only 200 answers count here too.
+func runLoadPost(ctx context.Context, url string, conns int, d time.Duration, cookies []*http.Cookie, post Post) (Load, error) {
+	return load(ctx, url, conns, d, cookies, &post)
+}
+
+// load is runLoad (GET) when post is nil, else runLoadPost.
+func load(ctx context.Context, url string, conns int, d time.Duration, cookies []*http.Cookie, post *Post) (Load, error) {
+	method := http.MethodGet
+	if post != nil {
+		method = http.MethodPost
+	}
 	u, err := neturl.Parse(url)
 	if err != nil {
 		return Load{}, err
@@ -51,8 +75,25 @@ func runLoad(ctx context.Context, url string, conns int, d time.Duration, cookie
 			var mine []time.Duration
 			bad := 0
 			for ctx.Err() == nil {
+				var body io.Reader
+				if post != nil {
+					body = bytes.NewReader(post.Body())
+				}
+				// Not bound to ctx: a request in flight at the end
+				// completes and counts, as the elapsed time does.
+				req, err := http.NewRequest(method, url, body)
+				if err != nil {
+					bad++
+					break
+				}
+				if post != nil {
+					req.Header.Set("Content-Type", post.ContentType)
+					if post.Accept != "" {
+						req.Header.Set("Accept", post.Accept)
+					}
+				}
 				t0 := time.Now()
-				res, err := client.Get(url)
+				res, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
 						bad++
@@ -76,7 +117,7 @@ func runLoad(ctx context.Context, url string, conns int, d time.Duration, cookie
 	wg.Wait()
 	elapsed := time.Since(start)
 	if len(all) == 0 {
-		return Load{Errors: errors}, fmt.Errorf("GET %s: no successful request (%d errors)", url, errors)
+		return Load{Errors: errors}, fmt.Errorf("%s %s: no successful request (%d errors)", method, url, errors)
 	}
 	slices.Sort(all)
 	return Load{

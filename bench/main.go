@@ -31,9 +31,11 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"partyschool/app"
+	"partyschool/attendance"
 	"partyschool/courses"
 	"partyschool/database"
 	"partyschool/lecturers"
+	"partyschool/settings"
 	"partyschool/trainees"
 	"partyschool/web"
 )
@@ -125,7 +127,11 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 		return err
 	}
 	defer stopApp()
-	bareURL, stopBare, err := serve(newBare(db, r.Subjects.Trainee))
+	school, err := settings.NewStore(db, 0).Get(ctx)
+	if err != nil {
+		return err
+	}
+	bareURL, stopBare, err := serve(newBare(db, r.Subjects, school))
 	if err != nil {
 		return err
 	}
@@ -169,6 +175,14 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 			r.Pages = append(r.Pages, row)
 		}
 	}
+	say("saving a sheet of %d trainees", len(r.Subjects.SheetTrainees))
+	if r.Saves, err = measureSaves(ctx, db, appURL, bareURL, conns, duration, repeats, r.Subjects); err != nil {
+		return err
+	}
+	say("timing the attendance report of a course")
+	if r.CourseReport, err = measureCourseReport(ctx, db, appURL, r.Subjects.ReportCourse); err != nil {
+		return err
+	}
 	if r.SessionsShown, err = countWeek(ctx, db); err != nil {
 		return err
 	}
@@ -177,7 +191,7 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 	}
 
 	say("explaining the hot queries")
-	if err := r.explain(ctx, dbURL); err != nil {
+	if err := r.explain(ctx, dbURL, school); err != nil {
 		return err
 	}
 	say("racing %d enrolments for %d seats", raceTrainees, raceSeats)
@@ -256,40 +270,42 @@ func (r *Report) countSchedule(ctx context.Context, db *sqlx.DB) error {
 }
 
 // explain records the plans of the store calls behind the pages.
-func (r *Report) explain(ctx context.Context, dbURL string) error {
+func (r *Report) explain(ctx context.Context, dbURL string, school settings.School) error {
 	e, err := newExplainer(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer e.db.Close()
 	start := web.WeekStart(time.Now())
+	var reportStatements int
 	calls := []struct {
-		name string
-		f    func(db *sqlx.DB) error
+		name  string
+		f     func(db *sqlx.DB) error
+		count *int // where to keep the number of statements, if anywhere
 	}{
 		{"Week timetable", func(db *sqlx.DB) error {
 			_, err := courses.NewStore(db).Timetable(ctx, courses.TimetableFilter{
 				From: start, To: start.AddDate(0, 0, 7), Statuses: []string{courses.StatusPublished},
 			})
 			return err
-		}},
+		}, nil},
 		{"Catalogue, first page", func(db *sqlx.DB) error {
 			_, _, err := courses.NewStore(db).List(ctx, courses.CatalogueFilter{Statuses: []string{courses.StatusPublished}, Limit: 20})
 			return err
-		}},
+		}, nil},
 		{"A lecturer's four weeks (my teaching)", func(db *sqlx.DB) error {
 			_, err := courses.NewStore(db).Timetable(ctx, courses.TimetableFilter{
 				From: start, To: start.AddDate(0, 0, 28), LecturerID: 7,
 				Statuses: []string{courses.StatusDraft, courses.StatusPublished, courses.StatusClosed},
 			})
 			return err
-		}},
+		}, nil},
 		{"A venue's week", func(db *sqlx.DB) error {
 			_, err := courses.NewStore(db).Timetable(ctx, courses.TimetableFilter{
 				From: start, To: start.AddDate(0, 0, 7), VenueID: 7, Statuses: []string{courses.StatusPublished},
 			})
 			return err
-		}},
+		}, nil},
 		{"A lecturer's page: upcoming sessions and hours taught", func(db *sqlx.DB) error {
 			store := courses.NewStore(db)
 			if _, err := store.Upcoming(ctx, 7, true, 20); err != nil {
@@ -297,15 +313,15 @@ func (r *Report) explain(ctx context.Context, dbURL string) error {
 			}
 			_, err := store.HoursTaught(ctx, 7, time.Now().Year())
 			return err
-		}},
+		}, nil},
 		{"The roster, first page", func(db *sqlx.DB) error {
 			_, _, err := lecturers.NewStore(db).List(ctx, lecturers.Filter{Limit: 30})
 			return err
-		}},
+		}, nil},
 		{"A trainee's courses (my schedule)", func(db *sqlx.DB) error {
 			_, err := trainees.NewStore(db).MyCourses(ctx, r.Subjects.Trainee)
 			return err
-		}},
+		}, nil},
 		{"A trainee's four weeks (my schedule, their calendar feed)", func(db *sqlx.DB) error {
 			ids, err := trainees.NewStore(db).EnrolledCourseIDs(ctx, r.Subjects.Trainee)
 			if err != nil {
@@ -313,30 +329,82 @@ func (r *Report) explain(ctx context.Context, dbURL string) error {
 			}
 			_, err = courses.NewStore(db).Timetable(ctx, scheduleFilter(ids))
 			return err
-		}},
+		}, nil},
 		{"A course page for a waiting trainee: place, waitlist, clashes", func(db *sqlx.DB) error {
 			_, err := trainees.NewStore(db).Standing(ctx, r.Subjects.WaitCourse, r.Subjects.Trainee)
 			return err
-		}},
+		}, nil},
 		{"The roll of a full course", func(db *sqlx.DB) error {
 			_, err := trainees.NewStore(db).Roll(ctx, r.Subjects.FullCourse)
 			return err
-		}},
+		}, nil},
 		{"A trainee's credit hours this year (ledger)", func(db *sqlx.DB) error {
 			_, err := trainees.NewStore(db).Ledger(ctx, r.Subjects.Attender, time.Now().In(web.Shanghai).Year())
 			return err
-		}},
+		}, nil},
 		{"The registry, searching 学员1", func(db *sqlx.DB) error {
 			_, _, err := trainees.NewStore(db).List(ctx, trainees.Filter{Query: "学员1"})
 			return err
-		}},
+		}, nil},
+		{"A session's attendance sheet (40 trainees)", func(db *sqlx.DB) error {
+			_, err := attendance.NewStore(db).Sheet(ctx, courses.NewStore(db), r.Subjects.SheetSession)
+			return err
+		}, nil},
+		{"A course's attendance report (200 trainees × 40 sessions)", func(db *sqlx.DB) error {
+			course, err := courses.NewStore(db).Get(ctx, r.Subjects.ReportCourse)
+			if err != nil {
+				return err
+			}
+			e.reset() // the course's lookup is the handler's, not the report's
+			_, err = attendance.NewStore(db).CourseReport(ctx, course)
+			return err
+		}, &reportStatements},
+		{"The attendance to-do list, every lecturer's (staff), first page and count", func(db *sqlx.DB) error {
+			_, _, err := attendance.NewStore(db).Todo(ctx, 0, 30, 0)
+			return err
+		}, nil},
+		{"The attendance to-do list of a lecturer (lecturer008, whose courses are published)", func(db *sqlx.DB) error {
+			var lecturer int64
+			if err := db.GetContext(ctx, &lecturer, `SELECT id FROM users WHERE username = 'lecturer008'`); err != nil {
+				return err
+			}
+			e.reset() // the lookup is the bench's, not the list's
+			_, _, err := attendance.NewStore(db).Todo(ctx, lecturer, 30, 0)
+			return err
+		}, nil},
+		{"A trainee's attendance (the keenest attender)", func(db *sqlx.DB) error {
+			_, err := attendance.NewStore(db).TraineeReport(ctx, r.Subjects.Attender)
+			return err
+		}, nil},
 	}
 	for _, c := range calls {
 		plans, err := e.capture(c.f)
 		if err != nil {
 			return fmt.Errorf("explain %s: %w", c.name, err)
 		}
+		if c.count != nil {
+			*c.count = len(plans)
+		}
 		r.Plans = append(r.Plans, Plan{Name: c.name, Statements: len(plans), Plans: plans})
+	}
+	if r.CourseReport != nil {
+		r.CourseReport.Statements = reportStatements
+	}
+	// One save of the sheet: its statements are counted, not listed.
+	if r.Saves != nil {
+		plans, err := e.capture(func(db *sqlx.DB) error {
+			_, err := attendance.NewStore(db).Apply(ctx, attendance.Save{
+				SessionID: r.Subjects.SheetSession, Key: attendance.NewKey(),
+				Marks: sheetMarks(sheetSeq.Add(1), r.Subjects.SheetTrainees),
+				By:    r.Subjects.SheetLecturer, Source: attendance.SourceSheet, LockDays: school.AttendanceLockDays,
+				Opens: time.Duration(school.CheckinOpensMinutes) * time.Minute,
+			})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("explain a save of the sheet: %w", err)
+		}
+		r.Saves.Statements, r.Saves.Kinds = len(plans), kinds(plans)
 	}
 	return nil
 }

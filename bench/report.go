@@ -27,6 +27,8 @@ type Report struct {
 	Subjects      Subjects
 	Schedule      Shown
 	Contention    *Contention
+	Saves         *SheetSaves
+	CourseReport  *CourseReportTiming
 	Plans         []Plan
 	GoBench       []GoBench
 	Startup       time.Duration
@@ -144,6 +146,60 @@ func verdict(ok bool) string {
 	return "**no**"
 }
 
+// attendanceMarkdown renders the sheet's save and the course report.
+func (r *Report) attendanceMarkdown(w func(string, ...any)) {
+	w("## Attendance")
+	w("")
+	if sv := r.Saves; sv != nil {
+		w("### Saving an attendance sheet of %d trainees", sv.Trainees)
+		w("")
+		w("The real request is the sheet's form as its script posts it (`Accept: application/json`, the JSON answer) by the session's lecturer, signed in once through the login form, every connection with that browser's cookies: the CSRF token, a fresh idempotency key, `status_<id>` and `note_<id>` for each of the %d trainees. It leaves out the sheet's `was_<id>` and `wasnote_<id>` (the marks the sheet showed), as a form from before they existed: with them, saves racing on one sheet are refused as conflicts, by design; without them the handler skips that comparison, which is made in Go, and the SQL is the same. Save n marks everyone present (n even) or late (n odd) with the note 第n次, so that every save changes every mark and writes a history row for each, whatever order concurrent saves reach the session's lock in. The bare handler is a Fiber POST without middleware whose body is the save's number; it calls `attendance.Store.Apply` with the same marks and a fresh key (the same SQL) and answers a small JSON. All connections save the same sheet, so saves queue on the session's row (`SELECT … FOR UPDATE`), in the real app and the bare one alike.", sv.Trainees)
+		w("")
+		w("| request | conns | req/s | bare req/s | ratio | p50 ms | p99 ms | bare p50 ms | bare p99 ms | errors |")
+		w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		for _, p := range sv.Rows {
+			w("| %s `%s` | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %d |", p.Page, p.Path, p.Conns, p.Real.RPS, p.Bare.RPS, p.Real.RPS/p.Bare.RPS,
+				ms(p.Real.P50), ms(p.Real.P99), ms(p.Bare.P50), ms(p.Bare.P99), p.Real.Errors+p.Bare.Errors)
+		}
+		w("")
+		w("Every save of the run, real and bare, warm-ups included: %d saves recorded in `attendance_saves`, each changing %s marks; %d history rows for the session. Every save changed all %d marks: %s.",
+			sv.Saves, span(sv.MinChanged, sv.MaxChanged), sv.History, sv.Trainees, verdict(sv.MinChanged == sv.Trainees && sv.MaxChanged == sv.Trainees))
+		if sv.Statements > 0 {
+			w("")
+			w("One save (`Apply`, %d marks) runs %d SQL statements (auto_explain; BEGIN and COMMIT not counted):", sv.Trainees, sv.Statements)
+			w("")
+			w("| statement | times |")
+			w("| --- | ---: |")
+			for _, k := range sv.Kinds {
+				w("| `%s` | %d |", strings.ReplaceAll(k.Query, "|", "\\|"), k.N)
+			}
+		}
+		w("")
+	}
+	if cr := r.CourseReport; cr != nil {
+		w("### The attendance report of a course: %d trainees × %d sessions", cr.Trainees, cr.Sessions)
+		w("")
+		w("`GET /courses/%d/attendance` as the coordinator (signed in once), %d requests one after another after 5 unrecorded; the store call `attendance.Store.CourseReport` alone the same way. The matrix holds %d marks of %d cells; %d trainees are below the course's rule.",
+			cr.Course, reportRequests, cr.Marks, cr.Trainees*cr.Sessions, cr.Below)
+		w("")
+		w("| measure | p50 ms | p90 ms | max ms |")
+		w("| --- | ---: | ---: | ---: |")
+		w("| the page (%.0f KiB of HTML) | %s | %s | %s |", float64(cr.Bytes)/1024, ms(cr.PageP50), ms(cr.PageP90), ms(cr.PageMax))
+		w("| the store call alone | %s | %s | %s |", ms(cr.StoreP50), ms(cr.StoreP90), ms(cr.StoreMx))
+		w("")
+		w("The store call runs %d SQL statements for the %d × %d matrix (auto_explain; BEGIN and ROLLBACK not counted): no statement per trainee or per session. Their plans are below.", cr.Statements, cr.Trainees, cr.Sessions)
+		w("")
+	}
+}
+
+// span is a number, or a range when lo and hi differ.
+func span(lo, hi int) string {
+	if lo == hi {
+		return fmt.Sprint(lo)
+	}
+	return fmt.Sprintf("%d to %d", lo, hi)
+}
+
 // contentionMarkdown renders the enrolment race.
 func (r *Report) contentionMarkdown(w func(string, ...any), c *Contention) {
 	w("## Enrolment under contention")
@@ -233,6 +289,8 @@ func (r *Report) Markdown() string {
 		r.Rows["trainees"], r.Rows["enrolments"], r.Rows["enrolled"], r.Rows["waitlisted"], r.Rows["full courses"], r.Rows["attendance"])
 	w("The public week timetable of the current week shows %d sessions. My schedule is %s's (user %d): %d courses, %d of them with a seat, %d sessions in its four weeks.",
 		r.SessionsShown, r.Subjects.Username, r.Subjects.Trainee, r.Schedule.Courses, r.Schedule.Seats, r.Schedule.Sessions)
+	w("For attendance two courses are added to the city: BENCH-SHEET, 40 seats taken, six daily sessions up to yesterday, the first five marked, the last (session %d, taught by %s) the sheet saved under load; and BENCH-REPORT, 200 seats taken, 40 daily sessions up to the day before yesterday, about 90%% of its 8,000 cells marked.",
+		r.Subjects.SheetSession, r.Subjects.SheetUsername)
 	w("Certificates arrive with their feature; their measurements will be added then.")
 	w("")
 	w("## Pages against the bare handler")
@@ -256,6 +314,9 @@ func (r *Report) Markdown() string {
 	w("")
 	w("My schedule is measured signed in: the trainee signs in once through the login form, and every connection sends that browser's cookies, so each request also looks up the session; a redirect to the login page would count as an error. Its bare handler runs the page's store calls (MyCourses, FeedToken, Timetable of the courses with a seat over four weeks) for the same trainee, without a session.")
 	w("")
+	if r.Saves != nil || r.CourseReport != nil {
+		r.attendanceMarkdown(w)
+	}
 	if c := r.Contention; c != nil {
 		r.contentionMarkdown(w, c)
 	}
