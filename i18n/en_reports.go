@@ -101,7 +101,7 @@ var enReports = map[string]string{
 	"attendance.todo.record":         "Record attendance",
 	"attendance.todo.pastend":        "Nothing on this page.",
 	"attendance.todo.none":           "No session is waiting for its attendance.",
-	"attendance.todo.definition":     "Lists sessions that have ended, were not cancelled, belong to a course that is neither a draft nor archived, and still have an enrolled trainee with no attendance recorded; the most recent first. A leave entered in advance or some trainees checking in themselves does not take a session off the list: it leaves once every trainee has a record.",
+	"attendance.todo.definition":     "Lists sessions that ended in the last 30 days, were not cancelled, belong to a course that is neither a draft nor archived, and still have an enrolled trainee with no attendance recorded; the most recent first. A leave entered in advance or some trainees checking in themselves does not take a session off the list: it leaves once every trainee has a record.",
 }
 
 func init() { merge(en, enReports) }

@@ -101,7 +101,7 @@ var zhReports = map[string]string{
 	"attendance.todo.record":         "登记考勤",
 	"attendance.todo.pastend":        "这一页没有内容了。",
 	"attendance.todo.none":           "没有待登记考勤的课次。",
-	"attendance.todo.definition":     "列出已结束、未停课、课程未处于草稿或归档状态、且还有已报名学员没有考勤记录的课次，最近结束的在前。提前登记的请假或部分学员的自助签到，不会让课次离开这个列表；每位学员都有记录后才会移出。",
+	"attendance.todo.definition":     "列出最近 30 天内已结束、未停课、课程未处于草稿或归档状态、且还有已报名学员没有考勤记录的课次，最近结束的在前。提前登记的请假或部分学员的自助签到，不会让课次离开这个列表；每位学员都有记录后才会移出。",
 }
 
 func init() { merge(zh, zhReports) }
