@@ -18,6 +18,7 @@ import (
 	"github.com/lib/pq"
 
 	"partyschool/auth"
+	"partyschool/certificates"
 	"partyschool/web"
 )
 
@@ -103,12 +104,32 @@ func Demo(ctx context.Context, db *sqlx.DB) (Counts, error) {
 	if c.Enrolments, err = seedTrainees(ctx, tx); err != nil {
 		return c, err
 	}
-	return c, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return c, err
+	}
+	// The closed course of the past weeks has had its certificates issued,
+	// by the coordinator, as the school would; issuing again adds none.
+	var course, coordinator int64
+	err = db.QueryRowxContext(ctx, `
+		SELECT (SELECT id FROM courses WHERE code = $1), (SELECT id FROM users WHERE username = 'coordinator')`,
+		graduatedCourse).Scan(&course, &coordinator)
+	if err != nil {
+		return c, fmt.Errorf("find the graduated course: %w", err)
+	}
+	issued, err := certificates.NewStore(db).Issue(ctx, course, coordinator, "")
+	if err != nil {
+		return c, fmt.Errorf("issue the demo certificates: %w", err)
+	}
+	c.Certificates = len(issued.Serials)
+	return c, nil
 }
+
+// graduatedCourse is the demo course whose certificates are issued.
+const graduatedCourse = "DX-2026-11"
 
 // Counts says how many rows a run added.
 type Counts struct {
-	Communities, Venues, Users, Lecturers, Courses, Sessions, Enrolments int
+	Communities, Venues, Users, Lecturers, Courses, Sessions, Enrolments, Certificates int
 }
 
 // seedCourse adds cr and its sessions, placed in the week starting on

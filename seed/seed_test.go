@@ -356,6 +356,9 @@ func TestDemoTrainees(t *testing.T) {
 	                                             OR c.waitlisted <> (SELECT count(*) FROM enrolments e WHERE e.course_id = c.id AND e.status = 'waitlisted')`); n != 0 {
 		t.Errorf("%d courses whose seat or waitlist count disagrees with their enrolments", n)
 	}
+	if n := count(`SELECT count(*) FROM certificates c JOIN courses k ON k.id = c.course_id WHERE k.code = 'DX-2026-11' AND c.status = 'valid'`); n == 0 {
+		t.Error("the graduated course has no certificates")
+	}
 	if n := count(`SELECT count(*) FROM attendance a JOIN course_sessions s ON s.id = a.session_id WHERE s.ends_at > now()`); n != 0 {
 		t.Errorf("%d attendance marks for sessions not yet over", n)
 	}
