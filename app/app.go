@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ import (
 
 	"partyschool/attendance"
 	"partyschool/auth"
+	"partyschool/certificates"
 	"partyschool/courses"
 	"partyschool/lecturers"
 	"partyschool/places"
@@ -51,6 +53,10 @@ type Server struct {
 	courses    *courses.Store
 	trainees   *trainees.Store
 	attendance *attendance.Store
+	certs      *certificates.Store
+	// certFont draws the certificates; nil when the machine has no
+	// Chinese font, and then the certificate PDFs answer 503.
+	certFont *certificates.Font
 }
 
 // New builds the application on an open, migrated database. Extra routes
@@ -67,6 +73,13 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 	s.courses = courses.NewStore(db)
 	s.trainees = trainees.NewStore(db)
 	s.attendance = attendance.NewStore(db)
+	s.certs = certificates.NewStore(db)
+	if font, err := certificates.FindFont(os.Getenv("CERT_FONT")); err != nil {
+		logger.Warn("no CJK font: certificates cannot be printed — install fonts-droid-fallback or set CERT_FONT", "err", err)
+	} else {
+		s.certFont = font
+		logger.Info("certificate font", "path", font.Path(), "name", font.Name())
+	}
 	s.auth = &auth.Handler{
 		Store:         authStore,
 		Registration:  s.settings,

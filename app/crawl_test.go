@@ -85,9 +85,12 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 		"/sessions/" + taught + "/checkin", "/sessions/" + taught + "/checkin/code", "/sessions/" + taught + "/sign-in-sheet",
 		"/courses/" + taughtCourse + "/attendance", "/courses/" + taughtCourse + "/attendance/chart.svg", "/my/schedule",
 		"/trainees/" + id(`SELECT id FROM users WHERE role = 'trainee' ORDER BY id LIMIT 1`) + "/attendance",
+		"/courses/" + taughtCourse + "/certificates", "/certificates", "/certificates?q=CCHY&course=%E7%A4%BE&year=2026&page=2",
+		"/my/certificates", "/verify", "/admin/certificates",
 	}
 	tables := []string{"users", "sessions", "lecturers", "courses", "course_sessions", "venues", "communities", "import_batches", "school_settings",
-		"trainees", "enrolments", "attendance", "attendance_changes", "attendance_saves", "checkins", "checkin_failures", "feed_tokens"}
+		"trainees", "enrolments", "attendance", "attendance_changes", "attendance_saves", "checkins", "checkin_failures", "feed_tokens",
+		"certificates", "certificate_serials", "audit_log"}
 	counts := func() map[string]int {
 		out := map[string]int{}
 		for _, table := range tables {

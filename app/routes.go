@@ -8,6 +8,7 @@ import (
 
 	"partyschool/attendance"
 	"partyschool/auth"
+	"partyschool/certificates"
 	"partyschool/courses"
 	"partyschool/lecturers"
 	"partyschool/places"
@@ -64,6 +65,7 @@ func (s *Server) routeTable() []Route {
 	}
 	tr := &trainees.Handler{Store: s.trainees, Courses: s.courses, Places: s.places, Settings: s.settings, Logger: s.logger, BaseURL: s.cfg.BaseURL}
 	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses, Logger: s.logger}
+	ce := &certificates.Handler{Store: s.certs, Courses: s.courses, Settings: s.settings, Font: s.certFont, BaseURL: s.cfg.BaseURL, Logger: s.logger}
 	get, post := fiber.MethodGet, fiber.MethodPost
 	return []Route{
 		{get, "/", public, s.home},
@@ -183,6 +185,25 @@ func (s *Server) routeTable() []Route {
 		{post, "/venues/:id/deactivate", staff, pl.DeactivateVenue},
 		{post, "/venues/:id/activate", staff, pl.ActivateVenue},
 		{post, "/venues/:id/delete", staff, pl.DeleteVenue},
+
+		{get, "/courses/:id/certificates", staff, ce.Course},
+		{post, "/courses/:id/certificates", staff, ce.Issue},
+		{get, "/courses/:id/certificates.pdf", staff, ce.PrintCourse},
+		{get, "/certificates", staff, ce.Index},
+		{get, "/certificates.xlsx", staff, ce.Export},
+		{get, "/certificates/:id.pdf", staff, ce.Download},
+		{post, "/certificates/:id/revoke", staff, ce.Revoke},
+		{post, "/certificates/:id/reissue", staff, ce.Reissue},
+		{get, "/my/certificates", traineesOnly, ce.Mine},
+		{get, "/my/certificates/:id.pdf", traineesOnly, ce.DownloadMine},
+		{get, "/verify", public, ce.VerifyForm},
+		{get, "/verify/:serial", public, ce.Verify},
+		{get, "/admin/certificates", admins, ce.EditSettings},
+		{post, "/admin/certificates", admins, ce.UpdateSettings},
+		{post, "/admin/certificates/test-page", admins, ce.TestPage},
+		{post, "/admin/certificates/seal", admins, ce.UploadSeal},
+		{post, "/admin/certificates/seal/delete", admins, ce.RemoveSeal},
+		{get, "/admin/certificates/seal.png", admins, ce.Seal},
 
 		{get, "/admin/settings", admins, st.Edit},
 		{post, "/admin/settings", admins, st.Update},

@@ -24,6 +24,7 @@ var navigation = map[string][]NavItem{
 		{Key: "nav.checkin", Href: "/checkin"},
 		{Key: "nav.courses", Href: "/courses"},
 		{Key: "nav.hours", Href: "/my/hours"},
+		{Key: "nav.mycertificates", Href: "/my/certificates"},
 		{Key: "nav.account", Href: "/account"},
 	},
 	RoleLecturer: {
@@ -40,6 +41,7 @@ var navigation = map[string][]NavItem{
 		{Key: "nav.timetable", Href: "/timetable"},
 		{Key: "nav.todo", Href: "/attendance/todo"},
 		{Key: "nav.trainees", Href: "/trainees"},
+		{Key: "nav.certificates", Href: "/certificates"},
 		{Key: "nav.lecturers", Href: "/lecturers"},
 		{Key: "nav.venues", Href: "/venues"},
 		{Key: "nav.users", Href: "/users"},
