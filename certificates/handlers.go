@@ -1,15 +1,14 @@
 package certificates
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"image/color"
 	"image/png"
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -130,19 +129,36 @@ func (h *Handler) checkGlyphs(certs []Printed) error {
 
 // sendPDF renders certs into memory and sends them: one certificate, so
 // that a failure still gets its error page.
-func (h *Handler) sendPDF(c *fiber.Ctx, certs []Printed, l Layout, filename string) error {
+func (h *Handler) sendPDF(c *fiber.Ctx, certs []Printed, l Layout, filename string, entry audit.Entry) error {
 	if err := h.checkGlyphs(certs); err != nil {
 		return err
+	}
+	// At most two PDFs are drawn at once: each holds its document in
+	// memory, and a crowd of clicks must not hold many.
+	select {
+	case renders <- struct{}{}:
+		defer func() { <-renders }()
+	case <-c.UserContext().Done():
+		return web.Fail(fiber.StatusServiceUnavailable, "certificates.print.busy")
 	}
 	var buf bytes.Buffer
 	if err := h.Font.Write(&buf, certs, l); err != nil {
 		return fmt.Errorf("render %s: %w", filename, err)
+	}
+	// The download is recorded once it is made, not before.
+	if entry.Action != "" {
+		if err := h.Store.Audit(c.UserContext(), entry); err != nil {
+			return err
+		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, "application/pdf")
 	c.Set(fiber.HeaderContentDisposition, web.AttachmentName(filename))
 	return c.Send(buf.Bytes())
 }
+
+// renders holds a place for each PDF being drawn.
+var renders = make(chan struct{}, 2)
 
 // coursePage is what a course's certificates page shows.
 type coursePage struct {
@@ -156,7 +172,12 @@ type coursePage struct {
 	Valid         int // valid certificates: what 打印全部 prints
 	Estimate      int // seconds
 	NoFont        bool
+	Parts         []printPart // when the valid certificates need more than one PDF
+	PerPDF        int
 }
+
+// printPart is one PDF of a course's certificates.
+type printPart struct{ N, From, To int }
 
 // decisionRow is one trainee's decision, with the reason worded.
 type decisionRow struct {
@@ -236,7 +257,13 @@ func (h *Handler) renderCourse(c *fiber.Ctx, status int, course *courses.Course,
 			d.Valid++
 		}
 	}
-	d.Estimate = max(1, int(math.Ceil(float64(d.Valid)*secondsPerCertificate)))
+	d.Estimate = max(1, int(math.Ceil(float64(min(d.Valid, maxPerPDF))*secondsPerCertificate)))
+	d.PerPDF = maxPerPDF
+	if d.Valid > maxPerPDF {
+		for from := 1; from <= d.Valid; from += maxPerPDF {
+			d.Parts = append(d.Parts, printPart{N: len(d.Parts) + 1, From: from, To: min(from+maxPerPDF-1, d.Valid)})
+		}
+	}
 	p.Data = d
 	if status == fiber.StatusOK {
 		p.Notice = courseNotice(c, p)
@@ -391,17 +418,19 @@ func (h *Handler) Download(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.Store.Audit(c.UserContext(), audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "certificate.download",
-		Object: ct.Serial, Details: map[string]any{"serials": 1}, ClientIP: web.ClientIP(c)})
-	if err != nil {
-		return err
-	}
-	return h.sendPDF(c, []Printed{h.printed(ct, pr.wording, pr.school)}, pr.layout, "证书-"+ct.Serial+".pdf")
+	return h.sendPDF(c, []Printed{h.printed(ct, pr.wording, pr.school)}, pr.layout, "证书-"+ct.Serial+".pdf",
+		audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "certificate.download", Object: ct.Serial,
+			Details: map[string]any{"serials": 1}, ClientIP: web.ClientIP(c)})
 }
 
-// PrintCourse is every valid certificate of a course as one PDF, a page
-// each, streamed to the browser as it is drawn, so that the server's
-// memory does not grow with the batch. The download is in the audit log.
+// maxPerPDF is the most certificates one PDF holds: gofpdf builds a whole
+// document in memory before writing it (about 70 KB a page at its peak),
+// so a course of thousands is printed in parts of maxPerPDF (?part=).
+const maxPerPDF = 500
+
+// PrintCourse is the valid certificates of a course as one PDF, a page
+// each, maxPerPDF at most (?part=2 for the next ones). The download is in
+// the audit log once it is made.
 func (h *Handler) PrintCourse(c *fiber.Ctx) error {
 	course, err := h.course(c)
 	if err != nil {
@@ -425,38 +454,21 @@ func (h *Handler) PrintCourse(c *fiber.Ctx) error {
 			certs = append(certs, h.printed(&all[i], pr.wording, pr.school))
 		}
 	}
+	part, err := strconv.Atoi(c.Query("part", "1"))
+	if err != nil || part < 1 || (part-1)*maxPerPDF >= max(len(certs), 1) {
+		return web.NotFound()
+	}
 	if len(certs) == 0 {
 		return web.Fail(fiber.StatusNotFound, "certificates.print.none")
 	}
-	if err := h.checkGlyphs(certs); err != nil {
-		return err
+	certs = certs[(part-1)*maxPerPDF : min(part*maxPerPDF, len(certs))]
+	name := "证书-" + course.Code + ".pdf"
+	if len(all) > maxPerPDF {
+		name = fmt.Sprintf("证书-%s-%d.pdf", course.Code, part)
 	}
-	err = h.Store.Audit(ctx, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "certificate.download_all",
-		Object: "course " + course.Code, Details: map[string]any{"course_id": course.ID, "serials": len(certs)},
+	return h.sendPDF(c, certs, pr.layout, name, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "certificate.download_all",
+		Object: fmt.Sprintf("course %d", course.ID), Details: map[string]any{"code": course.Code, "part": part, "serials": len(certs)},
 		ClientIP: web.ClientIP(c)})
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, web.AttachmentName("证书-"+course.Code+".pdf"))
-	// The writer runs after this handler has returned: it may use only
-	// what is captured here, never c.
-	font, layout, logger, reqID, code := h.Font, pr.layout, h.Logger, web.RequestID(c), course.Code
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		start := time.Now()
-		if err := font.Write(w, certs, layout); err != nil {
-			logger.Error("certificates of a course cut short", "request_id", reqID, "course", code, "err", err)
-			return
-		}
-		if err := w.Flush(); err != nil {
-			logger.Warn("certificates of a course not delivered", "request_id", reqID, "course", code, "err", err)
-			return
-		}
-		logger.Info("certificates of a course printed", "request_id", reqID, "course", code,
-			"pages", len(certs), "duration_ms", time.Since(start).Milliseconds())
-	})
-	return nil
 }
 
 // registerPage is what the register shows.
@@ -622,7 +634,8 @@ func (h *Handler) DownloadMine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.sendPDF(c, []Printed{h.printed(ct, pr.wording, pr.school)}, pr.layout, "证书-"+ct.Serial+".pdf")
+	// A trainee's own download is not an export of others' data: no audit.
+	return h.sendPDF(c, []Printed{h.printed(ct, pr.wording, pr.school)}, pr.layout, "证书-"+ct.Serial+".pdf", audit.Entry{})
 }
 
 // verifyPage is what the verification page shows: only what
@@ -683,29 +696,17 @@ func (h *Handler) VerifyForm(c *fiber.Ctx) error {
 func (h *Handler) Verify(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	serial, code := normalSerial(c.Params("serial")), normalCode(c.Query("c"))
-	ip := web.ClientIP(c)
-	if net.ParseIP(ip) == nil {
-		ip = "0.0.0.0"
-	}
-	throttled, err := h.Store.VerifyThrottled(ctx, ip, false)
-	if err != nil {
-		return err
-	}
 	d := verifyPage{Serial: serial}
-	if throttled {
+	ct, err := h.Store.Verify(ctx, web.ClientIP(c), serial, code)
+	switch {
+	case errors.Is(err, ErrThrottled):
 		d.Result = "throttled"
 		c.Set(fiber.HeaderRetryAfter, "600")
 		return h.renderVerify(c, fiber.StatusTooManyRequests, d)
-	}
-	ct, err := h.Store.Verify(ctx, serial, code)
-	if errors.Is(err, ErrNotFound) {
-		if _, err := h.Store.VerifyThrottled(ctx, ip, true); err != nil {
-			return err
-		}
+	case errors.Is(err, ErrNotFound):
 		d.Result = "notfound"
 		return h.renderVerify(c, fiber.StatusNotFound, d)
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	sc, err := h.Settings.Get(ctx)
@@ -917,8 +918,9 @@ const MaxSeal = 1 << 20
 
 // maxSealSide is the largest width or height of a seal, in pixels: a
 // small PNG may declare a huge canvas, and decoding it would take the
-// memory of the canvas.
-const maxSealSide = 4000
+// memory of the canvas (a 4000 px square of 16-bit colour is 128 MB). It
+// is printed at most 600 px wide anyway.
+const maxSealSide = 1200
 
 // CheckSeal reports whether b is a seal the certificates can carry: a
 // PNG (transparency welcome) of at most MaxSeal bytes and maxSealSide
@@ -938,6 +940,10 @@ func CheckSeal(b []byte) string {
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSealSide || cfg.Height > maxSealSide {
 		return "certificates.settings.seal.size"
+	}
+	switch cfg.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model, color.Gray16Model:
+		return "certificates.settings.seal.deep" // 16 bits a channel: twice the memory, for nothing printed
 	}
 	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
 		return "certificates.settings.seal.notpng"

@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ var (
 	ErrCourseNotFound = errors.New("course not found")
 	ErrNotValid       = errors.New("the certificate is not valid")
 	ErrReasonNeeded   = errors.New("a reason is needed")
+	ErrThrottled      = errors.New("too many failed verifications from this address")
 )
 
 // Store holds the SQL about certificates.
@@ -76,7 +78,7 @@ const eligibilitySQL = `
 		SELECT id FROM course_sessions
 		WHERE course_id = $1 AND cancelled_at IS NULL AND ends_at <= now()),
 	counts AS (
-		SELECT e.trainee_id, u.name,
+		SELECT e.trainee_id, btrim(u.name) AS name,
 		       count(a.*) FILTER (WHERE a.status IN ('present', 'late')) AS attended,
 		       count(a.*) FILTER (WHERE a.status = 'excused') AS excused
 		FROM enrolments e
@@ -276,7 +278,7 @@ func (s *Store) OfTrainee(ctx context.Context, traineeID int64) ([]Certificate, 
 
 // Revoke withdraws a valid certificate, with a reason; the record stays.
 func (s *Store) Revoke(ctx context.Context, id, by int64, reason, ip string) error {
-	reason = strings.TrimSpace(reason)
+	reason = clip(strings.TrimSpace(reason), 200) // as stored, and as logged
 	if web.Blank(reason) {
 		return ErrReasonNeeded
 	}
@@ -288,7 +290,7 @@ func (s *Store) Revoke(ctx context.Context, id, by int64, reason, ip string) err
 	var serial string
 	err = tx.GetContext(ctx, &serial, `
 		UPDATE certificates SET status = 'revoked', revoked_at = now(), revoked_by = $2, revoke_reason = $3
-		WHERE id = $1 AND status = 'valid' RETURNING serial`, id, nullID(by), clip(reason, 200))
+		WHERE id = $1 AND status = 'valid' RETURNING serial`, id, nullID(by), reason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.notValid(ctx, id)
 	}
@@ -327,7 +329,7 @@ func (s *Store) Reissue(ctx context.Context, id, by int64, ip string) (string, e
 	}
 	var c issue
 	err = tx.QueryRowxContext(ctx, `
-		SELECT u.name, co.title, co.starts_on, co.ends_on, co.credit_hours::float8
+		SELECT btrim(u.name), co.title, co.starts_on, co.ends_on, co.credit_hours::float8
 		FROM users u, courses co WHERE u.id = $1 AND co.id = $2 FOR UPDATE OF co`, old.TraineeID, *old.CourseID).
 		Scan(&c.Name, &c.Title, &c.StartsOn, &c.EndsOn, &c.Hours)
 	if err != nil {
@@ -369,45 +371,70 @@ func (s *Store) notValid(ctx context.Context, id int64) error {
 // Verify finds the certificate of a serial whose verification code is
 // code, and counts the verification. An unknown serial and a wrong code
 // are the same ErrNotFound, after the same work (one lookup, one
-// constant-time comparison), so neither tells which it was.
-func (s *Store) Verify(ctx context.Context, serial, code string) (*Certificate, error) {
+// constant-time comparison), so neither tells which it was. Each client
+// address (an IPv6 one by its /64, which one household holds) may fail
+// maxVerifyFailures times in verifyWindow: its attempts queue on a lock
+// of their own, so a burst in parallel is counted like one in a row, and
+// past the limit they are ErrThrottled without a lookup.
+func (s *Store) Verify(ctx context.Context, ip, serial, code string) (*Certificate, error) {
+	bucket := addressBucket(ip)
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('partyschool verify ' || $1, 0))`, bucket); err != nil {
+		return nil, fmt.Errorf("lock verifications of %s: %w", bucket, err)
+	}
+	var failures int
+	err = tx.GetContext(ctx, &failures, `
+		SELECT count(*) FROM verify_failures WHERE client_ip = $1::inet AND failed_at > now() - make_interval(secs => $2)`,
+		bucket, verifyWindow.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("count failed verifications: %w", err)
+	}
+	if failures >= maxVerifyFailures {
+		return nil, ErrThrottled
+	}
 	var c Certificate
-	err := s.db.GetContext(ctx, &c, certificateSelect+` WHERE c.serial = $1`, serial)
+	err = tx.GetContext(ctx, &c, certificateSelect+` WHERE c.serial = $1`, serial)
 	stored := c.Code
-	if errors.Is(err, sql.ErrNoRows) {
-		stored = strings.Repeat("a", 26) // compared all the same
-	} else if err != nil {
+	found := err == nil
+	if !found && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("verify %s: %w", serial, err)
 	}
-	if subtle.ConstantTimeCompare([]byte(stored), []byte(code)) != 1 || errors.Is(err, sql.ErrNoRows) {
+	if !found {
+		stored = strings.Repeat("a", 26) // compared all the same
+	}
+	if subtle.ConstantTimeCompare([]byte(stored), []byte(code)) != 1 || !found {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO verify_failures (client_ip) VALUES ($1::inet)`, bucket); err != nil {
+			return nil, fmt.Errorf("record a failed verification: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM verify_failures WHERE failed_at < now() - interval '1 day'`); err != nil {
+			return nil, fmt.Errorf("sweep failed verifications: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("record a failed verification: %w", err)
+		}
 		return nil, ErrNotFound
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE certificates SET verifications = verifications + 1 WHERE id = $1`, c.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE certificates SET verifications = verifications + 1 WHERE id = $1`, c.ID); err != nil {
 		return nil, fmt.Errorf("count the verification of %s: %w", serial, err)
 	}
-	return &c, nil
+	return &c, tx.Commit()
 }
 
-// VerifyThrottled reports whether the client address has failed more
-// than maxVerifyFailures verifications in the last verifyWindow, and
-// records a failure when failed is true.
-func (s *Store) VerifyThrottled(ctx context.Context, ip string, failed bool) (bool, error) {
-	if failed {
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO verify_failures (client_ip) VALUES ($1)`, ip); err != nil {
-			return false, fmt.Errorf("record a failed verification: %w", err)
-		}
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM verify_failures WHERE failed_at < now() - interval '1 day'`); err != nil {
-			return false, fmt.Errorf("sweep failed verifications: %w", err)
-		}
+// addressBucket is what verification failures are counted by: an IPv4
+// address, or an IPv6 address's /64; an unreadable one is 0.0.0.0.
+func addressBucket(ip string) string {
+	a := net.ParseIP(ip)
+	switch {
+	case a == nil:
+		return "0.0.0.0"
+	case a.To4() != nil:
+		return a.To4().String()
 	}
-	var n int
-	err := s.db.GetContext(ctx, &n, `
-		SELECT count(*) FROM verify_failures WHERE client_ip = $1 AND failed_at > now() - make_interval(secs => $2)`,
-		ip, verifyWindow.Seconds())
-	if err != nil {
-		return false, fmt.Errorf("count failed verifications: %w", err)
-	}
-	return n >= maxVerifyFailures, nil
+	return (&net.IPNet{IP: a.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }
 
 // Public verification allows maxVerifyFailures failures per address in
@@ -417,14 +444,15 @@ const (
 	verifyWindow      = 10 * time.Minute
 )
 
-// MaskName hides a name but its first and last characters: 李*忠, 王*.
+// MaskName hides a name but its first and last characters: 李*忠, 王*;
+// a name of one character is all hidden.
 func MaskName(name string) string {
 	r := []rune(strings.TrimSpace(name))
 	switch len(r) {
 	case 0:
 		return ""
 	case 1:
-		return string(r)
+		return "*"
 	case 2:
 		return string(r[0]) + "*"
 	}

@@ -153,13 +153,13 @@ func TestRevokeReissueAndVerify(t *testing.T) {
 	if err := g.db.Get(&first, `SELECT id, serial, code FROM certificates`); err != nil {
 		t.Fatal(err)
 	}
-	if c, err := g.store.Verify(ctx, first.Serial, first.Code); err != nil || c.Status != certificates.StatusValid || c.TraineeName != "李建忠" {
+	if c, err := g.store.Verify(ctx, "192.0.2.1", first.Serial, first.Code); err != nil || c.Status != certificates.StatusValid || c.TraineeName != "李建忠" {
 		t.Fatalf("verify: %+v, %v", c, err)
 	}
-	if _, err := g.store.Verify(ctx, first.Serial, "aaaaaaaaaaaaaaaaaaaaaaaaaa"); !errors.Is(err, certificates.ErrNotFound) {
+	if _, err := g.store.Verify(ctx, "192.0.2.1", first.Serial, "aaaaaaaaaaaaaaaaaaaaaaaaaa"); !errors.Is(err, certificates.ErrNotFound) {
 		t.Errorf("a wrong code: %v", err)
 	}
-	if _, err := g.store.Verify(ctx, "CCHY-2026-999999", first.Code); !errors.Is(err, certificates.ErrNotFound) {
+	if _, err := g.store.Verify(ctx, "192.0.2.1", "CCHY-2026-999999", first.Code); !errors.Is(err, certificates.ErrNotFound) {
 		t.Errorf("an unknown serial: %v", err)
 	}
 	// A corrected name: re-issue gives a new serial, the old one is superseded.
@@ -199,9 +199,44 @@ func TestRevokeReissueAndVerify(t *testing.T) {
 }
 
 func TestMaskName(t *testing.T) {
-	for in, want := range map[string]string{"李建忠": "李*忠", "王丽": "王*", "欧阳小明": "欧**明", "张": "张"} {
+	for in, want := range map[string]string{"李建忠": "李*忠", "王丽": "王*", "欧阳小明": "欧**明", "张": "*"} {
 		if got := certificates.MaskName(in); got != want {
 			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestVerificationThrottleHoldsInParallel: a burst of wrong codes from one
+// address at once is counted like one in a row: 20 are checked, the rest
+// refused unchecked; an IPv6 household's /64 is one address.
+func TestVerificationThrottleHoldsInParallel(t *testing.T) {
+	g := newGraduation(t)
+	ctx := context.Background()
+	errs := dbtest.Concurrently(60, func(i int) error {
+		_, err := g.store.Verify(ctx, "198.51.100.7", "CCHY-2026-000001", "wrongwrongwrongwrongwrongw")
+		return err
+	})
+	checked, throttled := 0, 0
+	for _, err := range errs {
+		switch {
+		case errors.Is(err, certificates.ErrNotFound):
+			checked++
+		case errors.Is(err, certificates.ErrThrottled):
+			throttled++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if checked != 20 || throttled != 40 {
+		t.Errorf("%d checked and %d throttled, want 20 and 40", checked, throttled)
+	}
+	for i := range 21 {
+		_, err := g.store.Verify(ctx, fmt.Sprintf("2001:db8:1:2::%x", i+1), "CCHY-2026-000001", "wrongwrongwrongwrongwrongw")
+		if i == 20 && !errors.Is(err, certificates.ErrThrottled) {
+			t.Errorf("the 21st failure from one IPv6 /64: %v, want throttled", err)
+		}
+	}
+	if _, err := g.store.Verify(ctx, "203.0.113.9", "CCHY-2026-000001", "wrongwrongwrongwrongwrongw"); !errors.Is(err, certificates.ErrNotFound) {
+		t.Errorf("another address: %v, want checked", err)
 	}
 }

@@ -134,7 +134,7 @@ var enCertificates = map[string]string{
 	"certificates.settings.seal.required":       "Choose the seal image to upload.",
 	"certificates.settings.seal.large":          "The seal image can be at most 1 MB.",
 	"certificates.settings.seal.notpng":         "The seal must be a PNG image; this file is not a valid PNG.",
-	"certificates.settings.seal.size":           "The seal image can be at most 4000 pixels wide and high.",
+	"certificates.settings.seal.size":           "The seal image can be at most 1200 pixels wide and high.",
 
 	"certificates.placeholder.name":   "the trainee's name",
 	"certificates.placeholder.course": "the course title",
@@ -142,6 +142,10 @@ var enCertificates = map[string]string{
 	"certificates.placeholder.to":     "the last day",
 	"certificates.placeholder.hours":  "the credit hours",
 	"certificates.placeholder.school": "the school's name",
+	"certificates.print.busy":         "The server is making other certificates; please try again in a moment.",
+	"certificates.print.part":         "Part %d (certificates %d–%d)",
+	"certificates.print.parts":        "More than %d certificates: download them in several PDFs:",
+	"certificates.settings.seal.deep": "The seal is a 16-bit-per-channel PNG; please save it as an ordinary 8-bit PNG and upload it again.",
 }
 
 func init() { merge(en, enCertificates) }

@@ -134,7 +134,7 @@ var zhCertificates = map[string]string{
 	"certificates.settings.seal.required":       "请选择要上传的印章图片。",
 	"certificates.settings.seal.large":          "印章图片不能超过 1 MB。",
 	"certificates.settings.seal.notpng":         "印章必须是 PNG 图片，这个文件不是有效的 PNG。",
-	"certificates.settings.seal.size":           "印章图片的长和宽不能超过 4000 像素。",
+	"certificates.settings.seal.size":           "印章图片的长和宽不能超过 1200 像素。",
 
 	"certificates.placeholder.name":   "学员姓名",
 	"certificates.placeholder.course": "课程名称",
@@ -142,6 +142,10 @@ var zhCertificates = map[string]string{
 	"certificates.placeholder.to":     "结束日期",
 	"certificates.placeholder.hours":  "学时",
 	"certificates.placeholder.school": "学校名称",
+	"certificates.print.busy":         "服务器正在生成其他证书，请稍后再试。",
+	"certificates.print.part":         "第 %d 部分（第 %d–%d 份）",
+	"certificates.print.parts":        "证书超过 %d 份，分成几个 PDF 下载：",
+	"certificates.settings.seal.deep": "印章图片是每通道 16 位的 PNG，请另存为普通（8 位）PNG 后再上传。",
 }
 
 func init() { merge(zh, zhCertificates) }

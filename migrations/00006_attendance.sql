@@ -58,6 +58,8 @@ $$;
 CREATE TRIGGER attendance_changes_append_only
     BEFORE UPDATE OR DELETE ON attendance_changes
     FOR EACH ROW EXECUTE FUNCTION attendance_changes_append_only();
+CREATE TRIGGER attendance_changes_no_truncate BEFORE TRUNCATE ON attendance_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION attendance_changes_append_only();
 
 -- The saves of sheets, by the key each submission carries: a retried
 -- submission finds its key and is not applied again. The digest of what

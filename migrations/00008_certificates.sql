@@ -80,6 +80,7 @@ CREATE TABLE verify_failures (
     failed_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX verify_failures_ip_idx ON verify_failures (client_ip, failed_at);
+CREATE INDEX verify_failures_failed_at_idx ON verify_failures (failed_at);
 
 -- The audit log: who did what to whom, when. Rows are only added.
 CREATE TABLE audit_log (
@@ -102,6 +103,8 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
 -- +goose Down
 DROP TABLE audit_log;
