@@ -20,7 +20,11 @@ type GoBench struct {
 
 // goBenchmarks are the code paths measured with `go test -bench`, each
 // hot path beside the baseline it replaced or stands against.
-var goBenchmarks = []string{"./courses", "./ical"}
+var goBenchmarks = []string{"./courses", "./ical", "./certificates"}
+
+// goBaselines names the baseline of a benchmark that is not the one
+// after it.
+var goBaselines = map[string]string{"BenchmarkSingleCertificate": "BenchmarkBareGofpdf"}
 
 // runGoBenchmarks runs the packages' benchmarks count times and returns
 // the median of each.

@@ -46,7 +46,15 @@ func main() {
 	connList := flag.String("conns", "1,8,64", "concurrent connections to measure at")
 	out := flag.String("out", "bench/RESULTS.md", "where to write the results")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load runs to this file")
+	certChildSpec := flag.String("cert-child", "", "internal: render real:N or bare:N certificates as one PDF in this process and print its memory as JSON (the bench runs itself so)")
 	flag.Parse()
+	if *certChildSpec != "" {
+		if err := certChild(*certChildSpec); err != nil {
+			fmt.Fprintln(os.Stderr, "bench -cert-child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -196,6 +204,10 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 	}
 	say("racing %d enrolments for %d seats", raceTrainees, raceSeats)
 	if r.Contention, err = contention(ctx, db, repeats); err != nil {
+		return err
+	}
+	say("printing certificates")
+	if r.Certificates, err = measureCertificates(ctx, db, appURL, cfg.BaseURL, school.Name, r.Subjects.ReportCourse, repeats); err != nil {
 		return err
 	}
 	say("running the Go benchmarks")

@@ -30,6 +30,7 @@ type Report struct {
 	Saves         *SheetSaves
 	CourseReport  *CourseReportTiming
 	Plans         []Plan
+	Certificates  *CertBench
 	GoBench       []GoBench
 	Startup       time.Duration
 	BinaryBytes   int64
@@ -291,7 +292,9 @@ func (r *Report) Markdown() string {
 		r.SessionsShown, r.Subjects.Username, r.Subjects.Trainee, r.Schedule.Courses, r.Schedule.Seats, r.Schedule.Sessions)
 	w("For attendance two courses are added to the city: BENCH-SHEET, 40 seats taken, six daily sessions up to yesterday, the first five marked, the last (session %d, taught by %s) the sheet saved under load; and BENCH-REPORT, 200 seats taken, 40 daily sessions up to the day before yesterday, about 90%% of its 8,000 cells marked.",
 		r.Subjects.SheetSession, r.Subjects.SheetUsername)
-	w("Certificates arrive with their feature; their measurements will be added then.")
+	if c := r.Certificates; c != nil && c.Skipped == "" {
+		w("For certificates, the coordinator issues those of BENCH-REPORT (`certificates.Store.Issue`: %d of its trainees qualify) after a %.1f KiB seal is uploaded; see Certificates.", c.Issued, float64(c.SealBytes)/1024)
+	}
 	w("")
 	w("## Pages against the bare handler")
 	w("")
@@ -320,9 +323,12 @@ func (r *Report) Markdown() string {
 	if c := r.Contention; c != nil {
 		r.contentionMarkdown(w, c)
 	}
+	if c := r.Certificates; c != nil {
+		r.certificatesMarkdown(w, c)
+	}
 	w("## Go benchmarks")
 	w("")
-	w("`go test -bench` of the hot code paths, median of %d runs; a `…Template` benchmark is the html/template baseline of the writer above it.", r.Repeats)
+	w("`go test -bench` of the hot code paths, median of %d runs; a `…Template` benchmark is the html/template baseline of the writer above it, and BenchmarkBareGofpdf (the same text in the same font, in plain gofpdf calls) that of BenchmarkSingleCertificate.", r.Repeats)
 	w("")
 	w("| benchmark | µs/op | KiB/op | allocs/op | against the baseline |")
 	w("| --- | ---: | ---: | ---: | ---: |")
@@ -330,6 +336,13 @@ func (r *Report) Markdown() string {
 		vs := ""
 		if i+1 < len(r.GoBench) && strings.HasSuffix(r.GoBench[i+1].Name, "Template") {
 			vs = fmt.Sprintf("%.1f× faster", r.GoBench[i+1].NsPerOp/g.NsPerOp)
+		}
+		if base, ok := goBaselines[g.Name]; ok {
+			for _, b := range r.GoBench {
+				if b.Name == base {
+					vs = fmt.Sprintf("%.2f× the time of %s", g.NsPerOp/b.NsPerOp, strings.TrimPrefix(base, "Benchmark"))
+				}
+			}
 		}
 		w("| %s | %.1f | %.0f | %.0f | %s |", g.Name, g.NsPerOp/1000, g.BytesPerOp/1024, g.AllocsPerOp, vs)
 	}
@@ -355,4 +368,101 @@ func (r *Report) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// mb is kibibytes in megabytes (10^6 bytes), as the issue's goal is put.
+func mb(kb int64) float64 { return float64(kb) * 1024 / 1e6 }
+
+// certificatesMarkdown renders the certificate measurements.
+func (r *Report) certificatesMarkdown(w func(string, ...any), c *CertBench) {
+	w("## Certificates")
+	w("")
+	if c.Skipped != "" {
+		w("Not measured: %s.", c.Skipped)
+		w("")
+		return
+	}
+	w("The font is the one the app finds (CERT_FONT, else the system's): %s, `%s`, %.1f MB, which gofpdf parses whole for every document. The seal is a %.1f KiB PNG of 400 × 400 pixels uploaded through `certificates.Store.SetSeal`; the wording is the default one. The certificate timed alone is %s of %s, printed as the handler prints it (`Fill`, `VerifyURL`, the stored layout); a batch is %s copies of it, each with its own serial, name (学员 and a number), verification link and wording.",
+		c.Font, c.FontPath, float64(c.FontBytes)/1e6, float64(c.SealBytes)/1024, c.Serial, c.Course, fmt.Sprint(certBatchSize))
+	w("")
+	w("The bare baseline is a loop of plain gofpdf calls in bench/certbare.go: one document, the same font's bytes added the same way, and per certificate an A4 landscape page with the same lines of text (title, name, wording through MultiCell, course, dates and hours, school, date, serial), without the border, QR code, seal, Helvetica runs, fitting or line-breaking rules. Both are timed in this process to a writer that counts the bytes, interleaved: one certificate %d times each after 5 unrecorded, a batch %d times each after one unrecorded (the median).",
+		certRenders, c.BatchRuns)
+	w("")
+	realRate := float64(certBatchSize) / c.BatchReal.Seconds()
+	bareRate := float64(certBatchSize) / c.BatchBare.Seconds()
+	w("| measure | real | bare gofpdf | real ÷ bare | goal | goal met |")
+	w("| --- | ---: | ---: | ---: | --- | --- |")
+	w("| one certificate, p50 ms (p90) | %s (%s) | %s (%s) | %.2f× the time | p50 ≤ %v | %s |", ms(c.SingleP50), ms(c.SingleP90), ms(c.BareP50), ms(c.BareP90),
+		float64(c.SingleP50)/float64(c.BareP50), goalCertP50, verdict(c.SingleP50 <= goalCertP50))
+	w("| one certificate, KiB | %.1f | %.1f | | | |", float64(c.SingleBytes)/1024, float64(c.BareBytes)/1024)
+	w("| %d certificates as one PDF, s | %.2f | %.2f | | | |", certBatchSize, c.BatchReal.Seconds(), c.BatchBare.Seconds())
+	w("| %d certificates as one PDF, pages/s | %.0f | %.0f | %.2f | ≥ %.2f of the bare loop's | %s |", certBatchSize, realRate, bareRate, realRate/bareRate, goalCertRatio, verdict(realRate/bareRate >= goalCertRatio))
+	w("| %d certificates as one PDF, MB (KiB a page) | %.1f (%.1f) | %.1f (%.1f) | | | |", certBatchSize,
+		float64(c.BatchRealBytes)/1e6, float64(c.BatchRealBytes)/1024/certBatchSize, float64(c.BatchBareBytes)/1e6, float64(c.BatchBareBytes)/1024/certBatchSize)
+	w("")
+	w("### Peak memory of a batch")
+	w("")
+	w("Each row is a process of its own: this binary run again with `-cert-child real:N` or `bare:N`. It finds the font, works out the N certificates, collects its heap and returns it to the system, and reads its resident size (VmRSS): idle. It then resets its peak (`/proc/self/clear_refs`), renders the N certificates as one PDF to a writer that keeps nothing, and reads its peak resident size (VmHWM). Goal: %d certificates with a peak under %d MB above idle. MB are 10^6 bytes. The Go heap's peak (objects live and not yet collected, sampled every millisecond) can exceed the resident peak: pages of a large allocation that nothing writes to (fresh from the system, so not zeroed) never become resident, as in zlib writers' buffers for short streams.", certMemorySize, goalCertMemoryMB)
+	w("")
+	if c.MemoryNote != "" {
+		w("%s.", c.MemoryNote)
+		w("")
+	}
+	if len(c.Memory) > 0 {
+		w("| renderer | certificates | idle RSS MB | peak RSS MB | peak above idle MB | Go heap peak MB | s | PDF MB | goal met |")
+		w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+		for _, m := range c.Memory {
+			goal := ""
+			if m.Renderer == "real" && m.N == certMemorySize {
+				goal = verdict(mb(m.PeakKB-m.IdleKB) < goalCertMemoryMB)
+			}
+			name := "real `Write`"
+			if m.Renderer == "bare" {
+				name = "bare gofpdf"
+			}
+			peak := fmt.Sprintf("%.0f", mb(m.PeakKB))
+			if !m.Reset {
+				peak += " (not reset: the process's whole life)"
+			}
+			w("| %s | %d | %.0f | %s | %.0f | %.0f | %.2f | %.1f | %s |", name, m.N, mb(m.IdleKB), peak, mb(m.PeakKB-m.IdleKB),
+				mb(m.HeapKB), m.Took.Seconds(), float64(m.Bytes)/1e6, goal)
+		}
+		w("")
+	}
+	w("### Through HTTP")
+	w("")
+	w("As the coordinator, signed in once: `GET /certificates/%d.pdf` (%s) %d times one after another after 5 unrecorded, which also reads the settings and writes the download to the audit log; and `GET /courses/%d/certificates.pdf`, every valid certificate of %s as one PDF, %d times after one unrecorded. The app serves on loopback in this process.",
+		c.CertID, c.Serial, certRequests, c.CourseID, c.Course, len(c.CourseTook))
+	w("")
+	w("| request | p50 ms | p90 ms | max ms | KiB | pages/s | goal met |")
+	w("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+	w("| one certificate `/certificates/%d.pdf` | %s | %s | %s | %.1f | | %s |", c.CertID, ms(c.HTTPP50), ms(c.HTTPP90), ms(c.HTTPMax), float64(c.HTTPBytes)/1024,
+		verdict(c.HTTPP50 <= goalCertP50))
+	if len(c.CourseTook) > 0 {
+		s := slices.Clone(c.CourseTook)
+		slices.Sort(s)
+		w("| a course's %d certificates `/courses/%d/certificates.pdf` | %s | | %s | %.0f | %.0f | |", c.CoursePages, c.CourseID, ms(median(s)), ms(s[len(s)-1]),
+			float64(c.CourseBytes)/1024, float64(c.CoursePages)/median(s).Seconds())
+	}
+	w("")
+	w("Issuing the %d certificates of %s (`Issue`, one transaction) took %s ms.", c.Issued, c.Course, ms(c.IssueTook))
+	w("")
+	w("### Headless Chromium, for comparison")
+	w("")
+	ch := c.Chromium
+	switch {
+	case ch == nil:
+		w("Not measured.")
+	case ch.Skipped != "":
+		w("Not measured: %s.", ch.Skipped)
+	default:
+		w("The same certificate as an HTML page (bench/chromium.go: the same texts at the same places in the same font from its file by `@font-face`, the frames as CSS borders, the QR code and the seal as PNG images), served from this process and printed by %s (`%s`), started once (%s ms from exec to its first tab). Each print loads the page afresh (the font and images from the browser's cache), waits for `document.fonts.ready`, and calls `page.printToPDF`; %d prints after 2 unrecorded.",
+			ch.Version, ch.Path, ms(ch.Start), chromiumPrints)
+		w("")
+		w("| renderer | p50 ms | p90 ms | KiB | pages |")
+		w("| --- | ---: | ---: | ---: | ---: |")
+		w("| headless Chromium | %s | %s | %.1f | %d |", ms(ch.P50), ms(ch.P90), float64(ch.Bytes)/1024, ch.Pages)
+		w("| gofpdf, real `Write` (above) | %s | %s | %.1f | 1 |", ms(c.SingleP50), ms(c.SingleP90), float64(c.SingleBytes)/1024)
+	}
+	w("")
 }
