@@ -187,15 +187,7 @@ type decisionRow struct {
 
 // course loads the course of :id; an unknown one is 404.
 func (h *Handler) course(c *fiber.Ctx) (*courses.Course, error) {
-	id, err := web.PathID(c)
-	if err != nil {
-		return nil, err
-	}
-	course, err := h.Courses.Get(c.UserContext(), id)
-	if errors.Is(err, courses.ErrNotFound) {
-		return nil, web.NotFound()
-	}
-	return course, err
+	return courses.CourseOf(c, h.Courses)
 }
 
 // Course is a course's certificates for coordinators: who qualifies and

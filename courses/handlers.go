@@ -314,6 +314,20 @@ func (h *Handler) course(c *fiber.Ctx) (*Course, error) {
 	return nil, web.NotFound()
 }
 
+// CourseOf loads the course named by :id for a staff page (a roll, the
+// certificates): an unknown or malformed id is 404.
+func CourseOf(c *fiber.Ctx, s *Store) (*Course, error) {
+	id, err := web.PathID(c)
+	if err != nil {
+		return nil, err
+	}
+	course, err := s.Get(c.UserContext(), id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, web.NotFound()
+	}
+	return course, err
+}
+
 // courseForm is what the course form shows.
 type courseForm struct {
 	ID          int64

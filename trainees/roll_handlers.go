@@ -47,15 +47,7 @@ func rollURL(courseID int64) string {
 
 // rollCourse loads the course named by :id; an unknown one is 404.
 func (h *Handler) rollCourse(c *fiber.Ctx) (*courses.Course, error) {
-	id, err := web.PathID(c)
-	if err != nil {
-		return nil, err
-	}
-	course, err := h.Courses.Get(c.UserContext(), id)
-	if errors.Is(err, courses.ErrNotFound) {
-		return nil, web.NotFound()
-	}
-	return course, err
+	return courses.CourseOf(c, h.Courses)
 }
 
 // Roll is a course's roll for coordinators: the seat counts, who is
