@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"partyschool/courses"
+	"partyschool/trainees"
 	"partyschool/web"
 )
 
@@ -374,7 +375,7 @@ type TraineeCourse struct {
 	MinAttendance int              `db:"min_attendance"`
 	CreditHours   float64          `db:"credit_hours"`
 	Enrolment     string           `db:"enrolment"` // enrolled, withdrawn or waitlisted
-	Earned        float64          `db:"earned"`
+	Earned        float64          `db:"-"`
 	Sessions      []TraineeSession `db:"-"` // held or cancelled, in date order
 	Upcoming      int              `db:"-"`
 	Rate          Rate             `db:"-"`
@@ -387,7 +388,7 @@ type TraineeReport struct {
 	Earned  float64 // credit hours of all of them
 }
 
-// TraineeReport returns a trainee's attendance, course by course: two
+// TraineeReport returns a trainee's attendance, course by course: three
 // statements in one read-only snapshot. Courses they only wait for, with
 // no mark, are left out.
 func (s *Store) TraineeReport(ctx context.Context, traineeID int64) (*TraineeReport, error) {
@@ -399,14 +400,11 @@ func (s *Store) TraineeReport(ctx context.Context, traineeID int64) (*TraineeRep
 	r := &TraineeReport{Courses: []TraineeCourse{}}
 	err = tx.SelectContext(ctx, &r.Courses, `
 		SELECT c.id AS course_id, c.code, c.title, c.min_attendance, c.credit_hours::float8 AS credit_hours,
-		       e.status AS enrolment,
-		       coalesce(round(c.credit_hours * n.attended / nullif(n.sessions, 0), 1), 0)::float8 AS earned
+		       e.status AS enrolment
 		FROM enrolments e
 		JOIN courses c ON c.id = e.course_id
 		CROSS JOIN LATERAL (
-			SELECT count(*) FILTER (WHERE s.cancelled_at IS NULL) AS sessions,
-			       count(*) FILTER (WHERE s.cancelled_at IS NULL AND a.status IN ('present', 'late')) AS attended,
-			       count(a.status) AS marks,
+			SELECT count(a.status) AS marks,
 			       min(s.starts_at) AS first_at
 			FROM course_sessions s
 			LEFT JOIN attendance a ON a.session_id = s.id AND a.trainee_id = e.trainee_id
@@ -453,9 +451,15 @@ func (s *Store) TraineeReport(ctx context.Context, traineeID int64) (*TraineeRep
 		}
 		c.Sessions = append(c.Sessions, ts)
 	}
+	// The hours, by the ledger's own rule (package trainees).
+	earned, err := trainees.EarnedByCourse(ctx, tx, traineeID)
+	if err != nil {
+		return nil, err
+	}
 	for i := range r.Courses {
 		c := &r.Courses[i]
 		c.Below = c.Rate.Below(c.MinAttendance)
+		c.Earned = earned[c.CourseID]
 		r.Earned += c.Earned
 	}
 	r.Earned = math.Round(r.Earned*10) / 10

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"partyschool/database"
 	"partyschool/web"
 )
@@ -103,6 +105,34 @@ func (s *Store) Ledger(ctx context.Context, traineeID int64, year int) (Ledger, 
 	}
 	l.Total = roundHours(l.Total)
 	return l, nil
+}
+
+// EarnedByCourse returns the credit hours a trainee has earned in each
+// course, whatever the year, by the ledger's rule, on q (the database or
+// a caller's read-only snapshot): for reports that list courses rather
+// than years.
+func EarnedByCourse(ctx context.Context, q sqlx.QueryerContext, traineeID int64) (map[int64]float64, error) {
+	out := map[int64]float64{}
+	if traineeID <= 0 {
+		return out, nil
+	}
+	var rows []struct {
+		CourseID int64   `db:"course_id"`
+		Earned   float64 `db:"earned"`
+	}
+	// creditCTEs counts a session in the year it falls in; all years here.
+	from, _ := yearBounds(minYear)
+	to := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := sqlx.SelectContext(ctx, q, &rows, `
+		WITH`+creditCTEs+`
+		SELECT course_id, earned::float8 AS earned FROM credit`, from, to, traineeID)
+	if err != nil {
+		return nil, fmt.Errorf("credit hours of trainee %d by course: %w", traineeID, err)
+	}
+	for _, r := range rows {
+		out[r.CourseID] = r.Earned
+	}
+	return out, nil
 }
 
 // ReportFilter chooses the party members of the credit-hour report.
