@@ -56,3 +56,23 @@ type Clash struct {
 	OtherStarts time.Time `db:"other_starts"`
 	OtherEnds   time.Time `db:"other_ends"`
 }
+
+// Appointment is a meeting outside the timetable that a person's own
+// schedule and calendar feed show beside their sessions: a post day of
+// shadow-post mentoring, which package mentoring keeps.
+type Appointment struct {
+	ID       int64 // unique among appointments of its kind, for the feed's UID
+	StartsAt time.Time
+	EndsAt   time.Time
+	Title    string // what it is: 跟岗练兵 and the post
+	With     string // the other person: the mentor, or the mentee
+	Place    string
+	Link     string // the page about it, for the people in it
+}
+
+// Appointments finds a user's appointments; package mentoring implements
+// it.
+type Appointments interface {
+	// Appointments lists the user's appointments that start in [from, to).
+	Appointments(ctx context.Context, userID int64, from, to time.Time) ([]Appointment, error)
+}
