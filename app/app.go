@@ -28,6 +28,7 @@ import (
 	"partyschool/certificates"
 	"partyschool/courses"
 	"partyschool/lecturers"
+	"partyschool/mentoring"
 	"partyschool/places"
 	"partyschool/settings"
 	"partyschool/static"
@@ -54,6 +55,7 @@ type Server struct {
 	trainees   *trainees.Store
 	attendance *attendance.Store
 	certs      *certificates.Store
+	mentoring  *mentoring.Store
 	// certFont draws the certificates; nil when the machine has no
 	// Chinese font, and then the certificate PDFs answer 503.
 	certFont *certificates.Font
@@ -74,6 +76,7 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 	s.trainees = trainees.NewStore(db)
 	s.attendance = attendance.NewStore(db)
 	s.certs = certificates.NewStore(db)
+	s.mentoring = mentoring.NewStore(db)
 	if font, err := certificates.FindFont(os.Getenv("CERT_FONT")); err != nil {
 		logger.Warn("no CJK font: certificates cannot be printed — install fonts-droid-fallback or set CERT_FONT", "err", err)
 	} else {

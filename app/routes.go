@@ -11,6 +11,7 @@ import (
 	"partyschool/certificates"
 	"partyschool/courses"
 	"partyschool/lecturers"
+	"partyschool/mentoring"
 	"partyschool/places"
 	"partyschool/settings"
 	"partyschool/trainees"
@@ -57,7 +58,7 @@ func (s *Server) routeTable() []Route {
 	pl := &places.Handler{Store: s.places}
 	co := &courses.Handler{
 		Store: s.courses, Lecturers: s.lecturers, Places: s.places, BaseURL: s.cfg.BaseURL,
-		Enrolments: s.trainees, Schedules: s.trainees,
+		Enrolments: s.trainees, Schedules: s.trainees, Appointments: s.mentoring,
 	}
 	at := &attendance.Handler{
 		Store: s.attendance, Courses: s.courses, Trainees: s.trainees, Settings: s.settings,
@@ -66,6 +67,7 @@ func (s *Server) routeTable() []Route {
 	tr := &trainees.Handler{Store: s.trainees, Courses: s.courses, Places: s.places, Settings: s.settings, Logger: s.logger, BaseURL: s.cfg.BaseURL}
 	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses, Logger: s.logger}
 	ce := &certificates.Handler{Store: s.certs, Courses: s.courses, Settings: s.settings, Font: s.certFont, BaseURL: s.cfg.BaseURL, Logger: s.logger}
+	me := &mentoring.Handler{Store: s.mentoring, Settings: s.settings, Places: s.places, Logger: s.logger}
 	get, post := fiber.MethodGet, fiber.MethodPost
 	return []Route{
 		{get, "/", public, s.home},
@@ -204,6 +206,25 @@ func (s *Server) routeTable() []Route {
 		{post, "/admin/certificates/seal", admins, ce.UploadSeal},
 		{post, "/admin/certificates/seal/delete", admins, ce.RemoveSeal},
 		{get, "/admin/certificates/seal.png", admins, ce.Seal},
+
+		{get, "/mentoring", staff, me.Index},
+		{get, "/mentoring.xlsx", staff, me.Export},
+		{get, "/mentoring/new", staff, me.New},
+		{post, "/mentoring", staff, me.Create},
+		{get, "/mentoring/:id", signedIn, me.Show}, // its people and coordinators; anyone else 404
+		{get, "/mentoring/:id/edit", staff, me.Edit},
+		{post, "/mentoring/:id", staff, me.Update},
+		{post, "/mentoring/:id/status", staff, me.SetStatus},
+		{post, "/mentoring/:id/days", staffAndLecturers, me.AddDays},               // coordinators and the pair's mentor
+		{post, "/mentoring/days/:id/delete", staffAndLecturers, me.DeleteDay},      // coordinators and the pair's mentor
+		{post, "/mentoring/days/:id/attendance", staffAndLecturers, me.Mark},       // the pair's mentor; coordinators after the lock
+		{post, "/mentoring/days/:id/log", traineesOnly, me.WriteLog},               // the pair's mentee
+		{post, "/mentoring/days/:id/countersign", lecturersOnly, me.Countersign},   // the pair's mentor
+		{post, "/mentoring/days/:id/comments", staffAndLecturers, me.Comment},      // mentor, supervisor, coordinators
+		{post, "/mentoring/:id/evaluation", lecturersOnly, me.Evaluate},            // the pair's mentor
+		{post, "/mentoring/:id/evaluation/confirm", staffAndLecturers, me.Confirm}, // supervisor or coordinators
+		{get, "/my/mentees", lecturersOnly, me.Mine},
+		{get, "/my/mentoring", traineesOnly, me.Mine},
 
 		{get, "/admin/settings", admins, st.Edit},
 		{post, "/admin/settings", admins, st.Update},

@@ -65,7 +65,47 @@ func (h *Handler) LecturerFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.writeFeed(c, l.Name, TimetableFilter{LecturerID: id})
+	// A mentor's post days are in their feed too, without the mentee's
+	// name: this feed is public.
+	var days []ical.Event
+	if l.UserID != nil {
+		if days, err = h.appointmentEvents(c, *l.UserID, "feed.postday.mentor", false); err != nil {
+			return err
+		}
+	}
+	return h.writeFeed(c, l.Name, TimetableFilter{LecturerID: id}, days...)
+}
+
+// appointmentEvents are a user's post days (and any other appointments)
+// in the feed's window, as events; withNames adds whom they are with,
+// for the user's private feed only.
+func (h *Handler) appointmentEvents(c *fiber.Ctx, userID int64, summaryKey string, withNames bool) ([]ical.Event, error) {
+	if h.Appointments == nil {
+		return nil, nil
+	}
+	now := time.Now()
+	list, err := h.Appointments.Appointments(c.UserContext(), userID, now.Add(-feedPast), now.Add(feedFuture))
+	if err != nil {
+		return nil, err
+	}
+	host := h.BaseURL.Hostname()
+	events := make([]ical.Event, 0, len(list))
+	for _, a := range list {
+		e := ical.Event{
+			UID:      "postday-" + strconv.FormatInt(a.ID, 10) + "@" + host,
+			Start:    a.StartsAt,
+			End:      a.EndsAt,
+			Summary:  web.T(c, summaryKey, a.Title),
+			Location: a.Place,
+			Alarm:    feedAlarm,
+		}
+		if withNames {
+			e.Description = web.T(c, "schedule.postday.with", a.With)
+			e.URL = h.feedPath(a.Link)
+		}
+		events = append(events, e)
+	}
+	return events, nil
 }
 
 // TeamFeed is the calendar of one roster's public sessions.
@@ -103,7 +143,7 @@ func revision(updated time.Time) int {
 // writeFeed answers with the iCalendar of the sessions f chooses among
 // published courses. Each session's UID is its id at the school's host, so
 // a calendar app updates an event when the session moves.
-func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error {
+func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter, extra ...ical.Event) error {
 	now := time.Now()
 	f.From, f.To = now.Add(-feedPast), now.Add(feedFuture)
 	if f.Statuses == nil {
@@ -119,7 +159,7 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 		Name:     name + " · " + web.T(c, "timetable.title"),
 		TimeZone: "Asia/Shanghai",
 		Refresh:  6 * time.Hour,
-		Events:   make([]ical.Event, 0, len(sessions)),
+		Events:   make([]ical.Event, 0, len(sessions)+len(extra)),
 	}
 	host := h.BaseURL.Hostname()
 	for _, s := range sessions {
@@ -148,6 +188,7 @@ func (h *Handler) writeFeed(c *fiber.Ctx, name string, f TimetableFilter) error 
 			Cancelled:   s.Cancelled(),
 		})
 	}
+	cal.Events = append(cal.Events, extra...)
 	var buf bytes.Buffer
 	if err := cal.Write(&buf, now); err != nil {
 		return err
@@ -178,8 +219,12 @@ func (h *Handler) TraineeFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	days, err := h.appointmentEvents(c, id, "feed.postday", true)
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return h.writeFeed(c, name, TimetableFilter{CourseIDs: ids, Statuses: traineeStatuses})
+	return h.writeFeed(c, name, TimetableFilter{CourseIDs: ids, Statuses: traineeStatuses}, days...)
 }
 
 // traineeFeedURL is the address of a trainee's private feed.

@@ -28,6 +28,9 @@ type Handler struct {
 	// Enrolments and Schedules come from package trainees.
 	Enrolments Enrolments
 	Schedules  Schedules
+	// Appointments come from package mentoring: post days in one's own
+	// schedule and calendar.
+	Appointments Appointments
 }
 
 // visibleStatuses are the course statuses the viewer may see.

@@ -68,3 +68,42 @@ func slotsHTML(lang, view string, sessions []Session, sheets bool) template.HTML
 	}
 	return template.HTML(b.String())
 }
+
+// daySlots writes a day of one's own schedule: the sessions and the
+// appointments (post days) among them in order of time.
+func daySlots(lang, view string, sessions []Session, appts []Appointment, sheets bool) template.HTML {
+	if len(appts) == 0 {
+		return slotsHTML(lang, view, sessions, sheets)
+	}
+	var b strings.Builder
+	i := 0
+	for _, a := range appts {
+		j := i
+		for j < len(sessions) && !sessions[j].StartsAt.After(a.StartsAt) {
+			j++
+		}
+		b.WriteString(string(slotsHTML(lang, view, sessions[i:j], sheets)))
+		i = j
+		writeAppointment(&b, lang, &a)
+	}
+	b.WriteString(string(slotsHTML(lang, view, sessions[i:], sheets)))
+	return template.HTML(b.String())
+}
+
+// writeAppointment writes one appointment as a timetable slot, every text
+// escaped like the sessions'.
+func writeAppointment(b *strings.Builder, lang string, a *Appointment) {
+	esc := template.HTMLEscapeString
+	for _, part := range []string{
+		`<li class="slot cat-mentoring appointment"><p class="slot-time">`,
+		a.StartsAt.In(web.Shanghai).Format(web.ClockLayout), "–", a.EndsAt.In(web.Shanghai).Format(web.ClockLayout),
+		`</p><p class="slot-title"><a href="`, esc(a.Link), `">`, esc(i18n.T(lang, "schedule.postday")), " · ", esc(a.Title),
+		`</a></p><p class="slot-meta">`, esc(i18n.T(lang, "schedule.postday.with", a.With)),
+	} {
+		b.WriteString(part)
+	}
+	if a.Place != "" {
+		b.WriteString(" · " + esc(a.Place))
+	}
+	b.WriteString(`</p></li>`)
+}

@@ -228,13 +228,25 @@ func (h *Handler) fillDays(c *fiber.Ctx, d *timetablePage, f TimetableFilter) er
 		day := web.Day(s.StartsAt)
 		byDay[day] = append(byDay[day], s)
 	}
+	// One's own schedule shows one's post days among the sessions.
+	apptsByDay := map[time.Time][]Appointment{}
+	if v := web.ViewerOf(c); d.Mine && h.Appointments != nil && v != nil {
+		appts, err := h.Appointments.Appointments(c.UserContext(), v.ID, d.Start, d.End)
+		if err != nil {
+			return err
+		}
+		for _, a := range appts {
+			day := web.Day(a.StartsAt)
+			apptsByDay[day] = append(apptsByDay[day], a)
+		}
+	}
 	for i := 0; i < days; i++ {
 		day := d.Start.AddDate(0, 0, i)
-		// The week view shows every day; the list only days with sessions.
-		if d.Query.View == "week" || len(byDay[day]) > 0 {
+		// The week view shows every day; the list only days with something on.
+		if d.Query.View == "week" || len(byDay[day])+len(apptsByDay[day]) > 0 {
 			d.Days = append(d.Days, timetableDay{
 				Date: day, Today: day.Equal(today), Sessions: byDay[day],
-				Slots: slotsHTML(web.LangOf(c), d.Query.View, byDay[day], d.Mine && !d.Trainee),
+				Slots: daySlots(web.LangOf(c), d.Query.View, byDay[day], apptsByDay[day], d.Mine && !d.Trainee),
 			})
 		}
 	}

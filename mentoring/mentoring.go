@@ -15,6 +15,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"partyschool/attendance"
 	"partyschool/web"
 )
 
@@ -190,6 +191,13 @@ type PostDay struct {
 // Begun reports whether the day has started at now: its log can be
 // written and it can be marked (excused can be marked before).
 func (d *PostDay) Begun(now time.Time) bool { return !now.Before(d.StartsAt) }
+
+// Locked reports whether the day's mark is locked at now after lockDays
+// days, the rule of the attendance sheet: then only a coordinator changes
+// it, with a reason.
+func (d *PostDay) Locked(now time.Time, lockDays int) bool {
+	return attendance.Locked(d.EndsAt, now, lockDays)
+}
 
 // Log is the mentee's log of a post day (跟岗日志).
 type Log struct {
