@@ -14,7 +14,7 @@ var enHours = map[string]string{
 	"hours.left":         "Still to earn",
 	"hours.reached":      "Target reached",
 	"hours.progress":     "%d%% of the yearly target",
-	"hours.rule":         "How hours are counted: a course's credit hours are shared equally among its sessions (cancelled ones aside); a session you attend, on time or late, earns its share, excused and absent earn nothing, and it counts in the year of its date (Beijing time). Sessions whose attendance is not yet recorded earn nothing.",
+	"hours.rule":         "How hours are counted: a course's credit hours are shared equally among its sessions (cancelled ones aside); a session you attend, on time or late, earns its share, excused and absent earn nothing, and it counts in the year of its date (Beijing time). Sessions whose attendance is not yet recorded earn nothing. A mentoring post day attended earns its length in hours (a half day of 4 hours earns 4).",
 	"hours.courses":      "Hours by course",
 	"hours.attended":     "Attended %d of %d sessions",
 	"hours.earned":       "%s hours earned",

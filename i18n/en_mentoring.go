@@ -193,6 +193,7 @@ var enMentoring = map[string]string{
 	"weekday.6": "Sat",
 	"weekday.7": "Sun",
 
+	"hours.postdays":        "Attended %d of %d post days",
 	"schedule.postday":      "Mentoring",
 	"schedule.postday.with": "With %s",
 	"feed.postday":          "Mentoring: %s",

@@ -193,6 +193,7 @@ var zhMentoring = map[string]string{
 	"weekday.6": "周六",
 	"weekday.7": "周日",
 
+	"hours.postdays":        "出勤 %d 天，共 %d 个跟岗日",
 	"schedule.postday":      "跟岗练兵",
 	"schedule.postday.with": "导师/学员：%s",
 	"feed.postday":          "跟岗练兵：%s",

@@ -11,6 +11,7 @@ import (
 
 	"partyschool/dbtest"
 	"partyschool/mentoring"
+	"partyschool/trainees"
 	"partyschool/web"
 )
 
@@ -429,5 +430,36 @@ func TestAppointmentsOfMentorAndMentee(t *testing.T) {
 	}
 	if list, _ := s.store.Appointments(ctx, s.other, from, to); len(list) != 0 {
 		t.Errorf("a stranger has %d post days", len(list))
+	}
+}
+
+// Attended post days earn their hours in the trainee's yearly ledger,
+// beside courses, and count towards the party members' target.
+func TestPostDaysEarnCreditHours(t *testing.T) {
+	s := newSchool(t)
+	ctx := context.Background()
+	id := s.create(t, s.input(-20, 5))
+	var days []int64
+	for i, hours := range []int{4, 3, 4} {
+		days = append(days, s.dayAt(t, id, -time.Duration(3-i)*24*time.Hour, hours))
+	}
+	if err := s.store.SetStatus(ctx, id, mentoring.StatusActive, "", s.supervisor, ""); err != nil {
+		t.Fatal(err)
+	}
+	for i, status := range []string{"present", "late", "absent"} {
+		if _, err := s.store.Mark(ctx, mentoring.MarkInput{PostDayID: days[i], Status: status, By: s.mentor, LockDays: 7}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ledger, err := trainees.NewStore(s.db).Ledger(ctx, s.mentees[0], time.Now().In(web.Shanghai).Year())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ledger.Total != 7 || len(ledger.Lines) != 1 {
+		t.Fatalf("ledger %+v", ledger)
+	}
+	line := ledger.Lines[0]
+	if line.PairID != id || line.CourseID != 0 || line.Attended != 2 || line.Sessions != 3 || line.Title != "银啤苑社区 党建工作岗" {
+		t.Errorf("ledger line %+v", line)
 	}
 }

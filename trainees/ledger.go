@@ -18,16 +18,19 @@ import (
 // count), and a trainee earns a session's share when marked present or
 // late. Excused and absent earn nothing. A session counts in the year of
 // its date in Beijing time. Until a session's attendance is recorded it
-// earns nothing.
+// earns nothing. A post day of shadow-post mentoring (跟岗练兵) attended
+// present or late earns its length in hours (post_day_hours, migration
+// 00009), in the year of its date, like a session.
 
 // creditCTEs is the rule in SQL, written once for the ledger and the
 // report: the common table expressions that follow WITH and end in
-// credit, one row per trainee and course with the course's sessions
-// (cancelled ones aside, whatever their year), how many of them in the
-// year [$1, $2) the trainee attended (marked present or late), the first
-// of those, and the hours they earn, rounded to one decimal per course.
-// $3 is one trainee's id, or 0 for every trainee; a statement adds its
-// own parameters from $4.
+// credit, one row per trainee and course (or mentoring pair) with the
+// course's sessions (cancelled ones aside, whatever their year) or the
+// pair's post days, how many of them in the year [$1, $2) the trainee
+// attended (marked present or late), the first of those, and the hours
+// they earn, rounded to one decimal per course. $3 is one trainee's id,
+// or 0 for every trainee; a statement adds its own parameters from $4.
+// A course's row has pair_id 0, a pair's course_id 0.
 const creditCTEs = `
 	attended AS (
 		SELECT a.trainee_id, s.course_id, count(*) AS attended, min(s.starts_at) AS first_at
@@ -40,16 +43,28 @@ const creditCTEs = `
 		SELECT course_id, count(*) AS sessions FROM course_sessions
 		WHERE cancelled_at IS NULL AND course_id IN (SELECT course_id FROM attended)
 		GROUP BY course_id),
+	shadowed AS (
+		SELECT p.mentee_id AS trainee_id, p.id AS pair_id, count(*) AS attended, min(d.starts_at) AS first_at,
+		       sum(post_day_hours(d.starts_at, d.ends_at)) AS earned,
+		       (SELECT count(*) FROM post_days a WHERE a.pair_id = p.id) AS days
+		FROM post_days d
+		JOIN mentoring_pairs p ON p.id = d.pair_id
+		WHERE d.status IN ('present', 'late') AND d.starts_at >= $1 AND d.starts_at < $2
+		  AND ($3::bigint = 0 OR p.mentee_id = $3)
+		GROUP BY p.mentee_id, p.id),
 	credit AS (
-		SELECT e.trainee_id, e.course_id, n.sessions, e.attended, e.first_at,
+		SELECT e.trainee_id, e.course_id, 0::bigint AS pair_id, n.sessions, e.attended, e.first_at,
 		       round(c.credit_hours * e.attended / n.sessions, 1) AS earned
 		FROM attended e
 		JOIN courses c ON c.id = e.course_id
-		JOIN held n ON n.course_id = e.course_id)`
+		JOIN held n ON n.course_id = e.course_id
+		UNION ALL
+		SELECT trainee_id, 0, pair_id, days, attended, first_at, earned FROM shadowed)`
 
 // LedgerLine is one course's contribution to a trainee's year.
 type LedgerLine struct {
-	CourseID    int64   `db:"course_id"`
+	CourseID    int64   `db:"course_id"` // 0 for a mentoring pair
+	PairID      int64   `db:"pair_id"`   // 0 for a course
 	Code        string  `db:"code"`
 	Title       string  `db:"title"`
 	CreditHours float64 `db:"credit_hours"` // the whole course's
@@ -92,11 +107,15 @@ func (s *Store) Ledger(ctx context.Context, traineeID int64, year int) (Ledger, 
 	}
 	err := s.db.SelectContext(ctx, &l.Lines, `
 		WITH`+creditCTEs+`
-		SELECT c.id AS course_id, c.code, c.title, c.credit_hours::float8 AS credit_hours,
+		SELECT cr.course_id, cr.pair_id, coalesce(c.code, '') AS code,
+		       coalesce(c.title, btrim(concat_ws(' ', m.name, p.post))) AS title,
+		       coalesce(c.credit_hours, cr.earned)::float8 AS credit_hours,
 		       cr.sessions, cr.attended, cr.earned::float8 AS earned
 		FROM credit cr
-		JOIN courses c ON c.id = cr.course_id
-		ORDER BY cr.first_at, c.id`, from, to, traineeID)
+		LEFT JOIN courses c ON c.id = cr.course_id
+		LEFT JOIN mentoring_pairs p ON p.id = cr.pair_id
+		LEFT JOIN communities m ON m.id = p.community_id
+		ORDER BY cr.first_at, cr.course_id, cr.pair_id`, from, to, traineeID)
 	if err != nil {
 		return l, fmt.Errorf("credit hours of trainee %d in %d: %w", traineeID, year, err)
 	}
@@ -125,7 +144,7 @@ func EarnedByCourse(ctx context.Context, q sqlx.QueryerContext, traineeID int64)
 	to := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	err := sqlx.SelectContext(ctx, q, &rows, `
 		WITH`+creditCTEs+`
-		SELECT course_id, earned::float8 AS earned FROM credit`, from, to, traineeID)
+		SELECT course_id, earned::float8 AS earned FROM credit WHERE pair_id = 0`, from, to, traineeID)
 	if err != nil {
 		return nil, fmt.Errorf("credit hours of trainee %d by course: %w", traineeID, err)
 	}
