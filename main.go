@@ -161,8 +161,8 @@ func seedCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("demo data: %d communities, %d venues, %d users, %d lecturers, %d courses, %d sessions, %d enrolments added\n",
-			n.Communities, n.Venues, n.Users, n.Lecturers, n.Courses, n.Sessions, n.Enrolments)
+		fmt.Printf("demo data: %d communities, %d venues, %d users, %d lecturers, %d courses, %d sessions, %d enrolments, %d mentoring pairs added\n",
+			n.Communities, n.Venues, n.Users, n.Lecturers, n.Courses, n.Sessions, n.Enrolments, n.Pairs)
 		return nil
 	})
 }

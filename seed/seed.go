@@ -104,6 +104,9 @@ func Demo(ctx context.Context, db *sqlx.DB) (Counts, error) {
 	if c.Enrolments, err = seedTrainees(ctx, tx); err != nil {
 		return c, err
 	}
+	if c.Pairs, err = seedMentoring(ctx, tx); err != nil {
+		return c, err
+	}
 	if err := tx.Commit(); err != nil {
 		return c, err
 	}
@@ -129,7 +132,7 @@ const graduatedCourse = "DX-2026-11"
 
 // Counts says how many rows a run added.
 type Counts struct {
-	Communities, Venues, Users, Lecturers, Courses, Sessions, Enrolments, Certificates int
+	Communities, Venues, Users, Lecturers, Courses, Sessions, Enrolments, Pairs, Certificates int
 }
 
 // seedCourse adds cr and its sessions, placed in the week starting on

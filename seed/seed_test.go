@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -361,5 +362,50 @@ func TestDemoTrainees(t *testing.T) {
 	}
 	if n := count(`SELECT count(*) FROM attendance a JOIN course_sessions s ON s.id = a.session_id WHERE s.ends_at > now()`); n != 0 {
 		t.Errorf("%d attendance marks for sessions not yet over", n)
+	}
+}
+
+// The demo has a pair at each stage, the `trainee` account's active with
+// the `lecturer` account supervising, and the completed one at the rule
+// with its evaluation confirmed (the database allows nothing less).
+func TestDemoMentoring(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	first, err := Demo(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Pairs != len(demoPairs) {
+		t.Errorf("%d pairs added, want %d", first.Pairs, len(demoPairs))
+	}
+	var statuses []string
+	if err := db.Select(&statuses, `SELECT status FROM mentoring_pairs ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(statuses, " ") != "active completed planned ended" {
+		t.Errorf("pair statuses %v", statuses)
+	}
+	var mine struct {
+		Supervisor string `db:"supervisor"`
+		Days       int    `db:"days"`
+		Logs       int    `db:"logs"`
+		Unsigned   int    `db:"unsigned"`
+	}
+	err = db.Get(&mine, `
+		SELECT s.username AS supervisor, (SELECT count(*) FROM post_days WHERE pair_id = p.id) AS days,
+		       (SELECT count(*) FROM mentoring_logs l JOIN post_days d ON d.id = l.post_day_id WHERE d.pair_id = p.id) AS logs,
+		       (SELECT count(*) FROM mentoring_logs l JOIN post_days d ON d.id = l.post_day_id
+		        WHERE d.pair_id = p.id AND l.countersigned_at IS NULL) AS unsigned
+		FROM mentoring_pairs p JOIN users m ON m.id = p.mentee_id JOIN users s ON s.id = p.supervisor_id
+		WHERE m.username = 'trainee'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine.Supervisor != "lecturer" || mine.Days != 8 || mine.Logs == 0 || mine.Unsigned != 1 {
+		t.Errorf("the demo trainee's pair: %+v", mine)
+	}
+	again, err := Demo(ctx, db)
+	if err != nil || again.Pairs != 0 {
+		t.Errorf("second run added %d pairs, %v", again.Pairs, err)
 	}
 }
