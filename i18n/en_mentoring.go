@@ -82,6 +82,7 @@ var enMentoring = map[string]string{
 	"mentoring.mark.legend":            "Attendance on %s",
 	"mentoring.mark.note":              "Note (optional)",
 	"mentoring.mark.reason":            "Reason for the change (needed after the lock)",
+	"mentoring.mark.leave":             "Record leave",
 	"mentoring.mark.save":              "Save attendance",
 	"mentoring.history":                "Changes (%d)",
 	"mentoring.log":                    "Log",

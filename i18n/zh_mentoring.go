@@ -82,6 +82,7 @@ var zhMentoring = map[string]string{
 	"mentoring.mark.legend":            "%s 的出勤",
 	"mentoring.mark.note":              "备注（可不填）",
 	"mentoring.mark.reason":            "修改原因（锁定后修改须填写）",
+	"mentoring.mark.leave":             "登记请假",
 	"mentoring.mark.save":              "保存出勤",
 	"mentoring.history":                "修改记录（%d）",
 	"mentoring.log":                    "跟岗日志",
