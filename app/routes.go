@@ -67,7 +67,7 @@ func (s *Server) routeTable() []Route {
 	tr := &trainees.Handler{Store: s.trainees, Courses: s.courses, Places: s.places, Settings: s.settings, Logger: s.logger, BaseURL: s.cfg.BaseURL}
 	lc := &lecturers.Handler{Store: s.lecturers, Places: s.places, Teaching: s.courses, Logger: s.logger}
 	ce := &certificates.Handler{Store: s.certs, Courses: s.courses, Settings: s.settings, Font: s.certFont, BaseURL: s.cfg.BaseURL, Logger: s.logger}
-	me := &mentoring.Handler{Store: s.mentoring, Settings: s.settings, Places: s.places, Logger: s.logger}
+	me := &mentoring.Handler{Store: s.mentoring, Settings: s.settings, Places: s.places, Certs: s.certs, Logger: s.logger}
 	get, post := fiber.MethodGet, fiber.MethodPost
 	return []Route{
 		{get, "/", public, s.home},
@@ -215,6 +215,7 @@ func (s *Server) routeTable() []Route {
 		{get, "/mentoring/:id/edit", staff, me.Edit},
 		{post, "/mentoring/:id", staff, me.Update},
 		{post, "/mentoring/:id/status", staff, me.SetStatus},
+		{post, "/mentoring/:id/certificate", staff, me.IssueCertificate},
 		{post, "/mentoring/:id/days", staffAndLecturers, me.AddDays},               // coordinators and the pair's mentor
 		{post, "/mentoring/days/:id/delete", staffAndLecturers, me.DeleteDay},      // coordinators and the pair's mentor
 		{post, "/mentoring/days/:id/attendance", staffAndLecturers, me.Mark},       // the pair's mentor; coordinators after the lock

@@ -163,7 +163,9 @@ func (s *Store) Issue(ctx context.Context, courseID, by int64, ip string) (Issue
 
 // issue is one certificate to write.
 type issue struct {
+	Kind                string // "course" (the default) or "mentoring"
 	TraineeID, CourseID int64
+	PairID              int64 // of a mentoring certificate
 	Name, Title         string
 	StartsOn, EndsOn    time.Time
 	Hours               float64
@@ -190,12 +192,12 @@ func issueOne(ctx context.Context, tx *sqlx.Tx, c issue) (string, error) {
 	}
 	serial := fmt.Sprintf("%s-%d-%06d", prefix, year, number)
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO certificates (prefix, year, number, serial, code, kind, trainee_id, course_id,
+		INSERT INTO certificates (prefix, year, number, serial, code, kind, trainee_id, course_id, pair_id,
 		                          trainee_name, course_title, starts_on, ends_on, credit_hours, issued_on, issued_by)
-		VALUES ($1, $2, $3, $4, $5, 'course', $6, $7, $8, $9, $10, $11, $12,
+		VALUES ($1, $2, $3, $4, $5, coalesce(nullif($14, ''), 'course'), $6, $7, $15, $8, $9, $10, $11, $12,
 		        (now() AT TIME ZONE 'Asia/Shanghai')::date, $13)`,
-		prefix, year, number, serial, newCode(), c.TraineeID, c.CourseID, c.Name, c.Title,
-		c.StartsOn.Format(time.DateOnly), c.EndsOn.Format(time.DateOnly), c.Hours, nullID(c.By))
+		prefix, year, number, serial, newCode(), c.TraineeID, nullID(c.CourseID), c.Name, c.Title,
+		c.StartsOn.Format(time.DateOnly), c.EndsOn.Format(time.DateOnly), c.Hours, nullID(c.By), c.Kind, nullID(c.PairID))
 	if err != nil {
 		return "", fmt.Errorf("issue %s: %w", serial, err)
 	}

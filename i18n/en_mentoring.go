@@ -186,6 +186,13 @@ var enMentoring = map[string]string{
 	"mentoring.error.confirmed":            "The evaluation is confirmed and can no longer change.",
 	"mentoring.error.noevaluation":         "The mentor has not evaluated yet.",
 
+	"mentoring.certificate":          "Mentoring certificate: %s",
+	"mentoring.certificate.issue":    "Issue the mentoring certificate",
+	"mentoring.certificate.download": "Download the PDF",
+	"mentoring.done.issued":          "The certificate is issued.",
+	"mentoring.done.already":         "This pair's certificate was issued already.",
+	"mentoring.error.certificate":    "Only a completed pair earns a certificate.",
+
 	"weekday.1": "Mon",
 	"weekday.2": "Tue",
 	"weekday.3": "Wed",

@@ -186,6 +186,13 @@ var zhMentoring = map[string]string{
 	"mentoring.error.confirmed":            "评价已确认，不能再修改。",
 	"mentoring.error.noevaluation":         "导师还没有填写评价。",
 
+	"mentoring.certificate":          "跟岗练兵结业证书：%s",
+	"mentoring.certificate.issue":    "颁发跟岗练兵结业证书",
+	"mentoring.certificate.download": "下载证书 PDF",
+	"mentoring.done.issued":          "证书已颁发。",
+	"mentoring.done.already":         "这个结对的证书已经颁发过了。",
+	"mentoring.error.certificate":    "只有已结业的结对才能颁发证书。",
+
 	"weekday.1": "周一",
 	"weekday.2": "周二",
 	"weekday.3": "周三",

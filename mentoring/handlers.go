@@ -13,6 +13,7 @@ import (
 
 	"partyschool/attendance"
 	"partyschool/audit"
+	"partyschool/certificates"
 	"partyschool/i18n"
 	"partyschool/places"
 	"partyschool/settings"
@@ -27,6 +28,7 @@ type Handler struct {
 	Store    *Store
 	Settings *settings.Store
 	Places   *places.Store
+	Certs    *certificates.Store // the 跟岗练兵 certificate of a completed pair
 	Logger   *slog.Logger
 }
 
@@ -393,8 +395,9 @@ type pairView struct {
 	Outside      []time.Time // post days a form could not add
 	Taken        []time.Time
 	Errors       web.FieldErrors
-	EvalOpen     bool     // the evaluation form came back with errors
-	ScoreChoices []string // 1 to 5
+	Certificate  *certificates.Certificate // of a completed pair, once issued
+	EvalOpen     bool                      // the evaluation form came back with errors
+	ScoreChoices []string                  // 1 to 5
 }
 
 // scoreRow is one goal of the evaluation with its score.
@@ -416,6 +419,7 @@ func (h *Handler) Show(c *fiber.Ctx) error {
 		"days": "mentoring.done.days", "deleted": "mentoring.done.deleted", "marked": "mentoring.done.marked",
 		"log": "mentoring.done.log", "signed": "mentoring.done.signed", "comment": "mentoring.done.comment",
 		"evaluated": "mentoring.done.evaluated", "confirmed": "mentoring.done.confirmed", "same": "mentoring.done.same",
+		"issued": "mentoring.done.issued", "already": "mentoring.done.already",
 	}
 	return h.renderPair(c, fiber.StatusOK, p, r, pairView{}, notices[c.Query("done")], "")
 }
@@ -437,6 +441,15 @@ func (h *Handler) renderPair(c *fiber.Ctx, status int, p *Pair, r Role, v pairVi
 		return err
 	}
 	v.Pair, v.Role, v.Days, v.Evaluation = p, r, days, ev
+	if p.Status == StatusCompleted && h.Certs != nil {
+		v.Certificate, err = h.Certs.OfPair(ctx, p.ID)
+		if errors.Is(err, certificates.ErrNotFound) {
+			v.Certificate, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 	v.Statuses, v.Weekdays, v.LockDays, v.Now = attendance.Statuses, Weekdays, sc.AttendanceLockDays, time.Now()
 	v.ScoreChoices = []string{"1", "2", "3", "4", "5"}
 	if v.DaysForm.From == "" {
@@ -765,4 +778,23 @@ func (h *Handler) Confirm(c *fiber.Ctx) error {
 		return err
 	}
 	return h.back(c, p.ID, "confirmed", "")
+}
+
+// IssueCertificate issues the 跟岗练兵 certificate of a completed pair
+// (coordinators); a second click finds it issued.
+func (h *Handler) IssueCertificate(c *fiber.Ctx) error {
+	p, _, err := h.pair(c)
+	if err != nil {
+		return err
+	}
+	_, issued, err := h.Certs.IssuePair(c.UserContext(), p.ID, web.ViewerOf(c).ID, web.ClientIP(c))
+	switch {
+	case errors.Is(err, certificates.ErrPairNotCompleted):
+		return h.back(c, p.ID, "", "mentoring.error.certificate")
+	case err != nil:
+		return err
+	case !issued:
+		return h.back(c, p.ID, "already", "")
+	}
+	return h.back(c, p.ID, "issued", "")
 }

@@ -221,6 +221,10 @@ func TestPairJourneyByRole(t *testing.T) {
 	if res := s.coord.Post(old+"/attendance", url.Values{"status": {"present"}, "reason": {"补录纸质签到表"}}); res.Status != http.StatusSeeOther {
 		t.Errorf("coordinator with a reason: %d", res.Status)
 	}
+	// No certificate before completion.
+	if res := s.coord.Post(pair+"/certificate", nil); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "只有已结业的结对") {
+		t.Errorf("certificate of an active pair: %d", res.Status)
+	}
 	// Completion waits for the confirmed evaluation.
 	res = s.coord.Post(pair+"/status", url.Values{"status": {"completed"}})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "导师评价尚未确认") {
@@ -241,7 +245,25 @@ func TestPairJourneyByRole(t *testing.T) {
 	if res := s.coord.Post(pair+"/status", url.Values{"status": {"completed"}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("complete: %d", res.Status)
 	}
+	// The certificate: issued once, listed on the pair page, downloaded
+	// by the mentee as a PDF.
+	if res := s.coord.Post(pair+"/certificate", nil); res.Status != http.StatusSeeOther || !strings.HasSuffix(res.Location, "done=issued") {
+		t.Fatalf("issue the certificate: %d %s", res.Status, res.Location)
+	}
+	if res := s.coord.Post(pair+"/certificate", nil); res.Status != http.StatusSeeOther || !strings.HasSuffix(res.Location, "done=already") {
+		t.Errorf("issue again: %d %s", res.Status, res.Location)
+	}
+	if n := s.env.Count(`SELECT count(*) FROM certificates WHERE pair_id = $1 AND kind = 'mentoring'`, id); n != 1 {
+		t.Errorf("%d certificates for the pair", n)
+	}
 	page := s.mtee.Get(pair).Body
+	link := regexp.MustCompile(`href="(/my/certificates/\d+\.pdf)"`).FindStringSubmatch(page)
+	if link == nil || !strings.Contains(page, "跟岗练兵结业证书：CCHY-") {
+		t.Fatalf("the mentee's pair page lacks the certificate")
+	}
+	if res := s.mtee.Get(link[1]); res.Status != http.StatusOK || !strings.HasPrefix(res.Body, "%PDF") {
+		t.Errorf("the mentee's certificate PDF: %d", res.Status)
+	}
 	for _, want := range []string{"已结业", "6/7 天", "6 学时", "补录纸质签到表", "5 分", "测试super 已确认", "测试mentor 已签字"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the completed pair's page lacks %q", want)

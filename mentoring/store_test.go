@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"partyschool/certificates"
 	"partyschool/dbtest"
 	"partyschool/mentoring"
 	"partyschool/trainees"
@@ -461,5 +462,51 @@ func TestPostDaysEarnCreditHours(t *testing.T) {
 	line := ledger.Lines[0]
 	if line.PairID != id || line.CourseID != 0 || line.Attended != 2 || line.Sessions != 3 || line.Title != "银啤苑社区 党建工作岗" {
 		t.Errorf("ledger line %+v", line)
+	}
+}
+
+// Two coordinators issuing a completed pair's certificate at once make
+// one certificate, and the serial counter moves by one.
+func TestPairCertificateIssuedOnce(t *testing.T) {
+	s := newSchool(t)
+	ctx := context.Background()
+	id := s.create(t, s.input(-10, 5))
+	day := s.dayAt(t, id, -24*time.Hour, 4)
+	certs := certificates.NewStore(s.db)
+	if err := s.store.SetStatus(ctx, id, mentoring.StatusActive, "", s.supervisor, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := certs.IssuePair(ctx, id, s.supervisor, ""); !errors.Is(err, certificates.ErrPairNotCompleted) {
+		t.Errorf("certificate of an active pair: %v", err)
+	}
+	if _, err := s.store.Mark(ctx, mentoring.MarkInput{PostDayID: day, Status: "present", By: s.mentor, LockDays: 7}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.Evaluate(ctx, id, []int64{5, 4}, "好", s.mentor); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.Confirm(ctx, id, s.supervisor, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.SetStatus(ctx, id, mentoring.StatusCompleted, "", s.supervisor, ""); err != nil {
+		t.Fatal(err)
+	}
+	serials := make([]string, 8)
+	errs := dbtest.Concurrently(8, func(i int) error {
+		var err error
+		serials[i], _, err = certs.IssuePair(ctx, id, s.supervisor, "")
+		return err
+	})
+	for i, err := range errs {
+		if err != nil || serials[i] != serials[0] {
+			t.Errorf("issuer %d: %q, %v", i, serials[i], err)
+		}
+	}
+	c, err := certs.OfPair(ctx, id)
+	if err != nil || c.Kind != "mentoring" || c.CourseTitle != "银啤苑社区 党建工作岗" || c.CreditHours != 4 || c.TraineeName != "刘小燕" {
+		t.Fatalf("the pair's certificate %+v, %v", c, err)
+	}
+	if n := s.count(t, `SELECT last FROM certificate_serials`); n != 1 {
+		t.Errorf("the serial counter is at %d after one certificate", n)
 	}
 }

@@ -124,6 +124,20 @@ func Demo(ctx context.Context, db *sqlx.DB) (Counts, error) {
 		return c, fmt.Errorf("issue the demo certificates: %w", err)
 	}
 	c.Certificates = len(issued.Serials)
+	// So has the mentoring pair that completed last term.
+	var pairs []int64
+	if err := db.SelectContext(ctx, &pairs, `SELECT id FROM mentoring_pairs WHERE status = 'completed' ORDER BY id`); err != nil {
+		return c, fmt.Errorf("find the completed pairs: %w", err)
+	}
+	for _, pair := range pairs {
+		_, added, err := certificates.NewStore(db).IssuePair(ctx, pair, coordinator, "")
+		if err != nil {
+			return c, fmt.Errorf("issue the demo mentoring certificate: %w", err)
+		}
+		if added {
+			c.Certificates++
+		}
+	}
 	return c, nil
 }
 
