@@ -511,20 +511,11 @@ func (h *Handler) SetStatus(c *fiber.Ctx) error {
 		return h.back(c, p.ID, "", "mentoring.error.reason.long")
 	}
 	err = h.Store.SetStatus(c.UserContext(), p.ID, status, reason, web.ViewerOf(c).ID, web.ClientIP(c))
-	keys := map[error]string{
+	return h.answer(c, p.ID, err, "status", map[error]string{
 		ErrMenteeBusy: "mentoring.error.busy", ErrTransition: "mentoring.error.transition",
 		ErrBelowRule: "mentoring.error.below", ErrNotConfirmed: "mentoring.error.unconfirmed",
 		ErrReasonNeeded: "mentoring.error.reason",
-	}
-	for e, key := range keys {
-		if errors.Is(err, e) {
-			return h.back(c, p.ID, "", key)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return h.back(c, p.ID, "status", "")
+	})
 }
 
 // AddDays adds post days to a pair (coordinators and the pair's mentor).
@@ -620,22 +611,14 @@ func (h *Handler) Mark(c *fiber.Ctx) error {
 		PostDayID: dayID, Status: web.FormValue(c, "status"), Note: note, Reason: reason,
 		By: web.ViewerOf(c).ID, Staff: r.Staff, LockDays: sc.AttendanceLockDays,
 	}, web.ClientIP(c))
-	keys := map[error]string{
+	done := "marked"
+	if !changed {
+		done = "same"
+	}
+	return h.answer(c, p.ID, err, done, map[error]string{
 		ErrBadMark: "mentoring.error.mark", ErrNotActive: "mentoring.error.inactive", ErrNotStarted: "mentoring.error.notstarted",
 		ErrLocked: "mentoring.error.locked", ErrReasonNeeded: "mentoring.error.reason",
-	}
-	for e, key := range keys {
-		if errors.Is(err, e) {
-			return h.back(c, p.ID, "", key)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if !changed {
-		return h.back(c, p.ID, "same", "")
-	}
-	return h.back(c, p.ID, "marked", "")
+	})
 }
 
 // WriteLog saves the mentee's log of a post day.
@@ -657,19 +640,10 @@ func (h *Handler) WriteLog(c *fiber.Ctx) error {
 		return h.renderPairErrors(c, p, r, pairView{LogDay: dayID, LogForm: f}, errs)
 	}
 	err = h.Store.WriteLog(c.UserContext(), dayID, web.ViewerOf(c).ID, clean)
-	keys := map[error]string{
+	return h.answer(c, p.ID, err, "log", map[error]string{
 		ErrNotActive: "mentoring.error.inactive", ErrNotStarted: "mentoring.error.log.early",
 		ErrCountersigned: "mentoring.error.log.signed", ErrNotFound: "error.notfound",
-	}
-	for e, key := range keys {
-		if errors.Is(err, e) {
-			return h.back(c, p.ID, "", key)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return h.back(c, p.ID, "log", "")
+	})
 }
 
 // Countersign is the mentor's signature under a log.
@@ -682,18 +656,9 @@ func (h *Handler) Countersign(c *fiber.Ctx) error {
 		return web.NotFound()
 	}
 	err = h.Store.Countersign(c.UserContext(), dayID, web.ViewerOf(c).ID)
-	keys := map[error]string{
+	return h.answer(c, p.ID, err, "signed", map[error]string{
 		ErrNotActive: "mentoring.error.inactive", ErrNoLog: "mentoring.error.nolog", ErrCountersigned: "mentoring.error.log.signed",
-	}
-	for e, key := range keys {
-		if errors.Is(err, e) {
-			return h.back(c, p.ID, "", key)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return h.back(c, p.ID, "signed", "")
+	})
 }
 
 // Comment adds a remark under a log: the mentor, the supervisor or a
@@ -741,18 +706,9 @@ func (h *Handler) Evaluate(c *fiber.Ctx) error {
 		return h.renderPairErrors(c, p, r, pairView{EvalForm: f, EvalOpen: true}, errs)
 	}
 	err = h.Store.Evaluate(c.UserContext(), p.ID, scores, comment, web.ViewerOf(c).ID)
-	keys := map[error]string{
+	return h.answer(c, p.ID, err, "evaluated", map[error]string{
 		ErrNotActive: "mentoring.error.inactive", ErrConfirmed: "mentoring.error.confirmed", ErrWrongScores: "mentoring.error.score",
-	}
-	for e, key := range keys {
-		if errors.Is(err, e) {
-			return h.back(c, p.ID, "", key)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return h.back(c, p.ID, "evaluated", "")
+	})
 }
 
 // Confirm is the supervisor's (or a coordinator's) confirmation of the
@@ -766,18 +722,9 @@ func (h *Handler) Confirm(c *fiber.Ctx) error {
 		return web.NotFound()
 	}
 	err = h.Store.Confirm(c.UserContext(), p.ID, web.ViewerOf(c).ID, web.ClientIP(c))
-	keys := map[error]string{
+	return h.answer(c, p.ID, err, "confirmed", map[error]string{
 		ErrNotActive: "mentoring.error.inactive", ErrConfirmed: "mentoring.error.confirmed", ErrNoEvaluation: "mentoring.error.noevaluation",
-	}
-	for e, key := range keys {
-		if errors.Is(err, e) {
-			return h.back(c, p.ID, "", key)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return h.back(c, p.ID, "confirmed", "")
+	})
 }
 
 // IssueCertificate issues the 跟岗练兵 certificate of a completed pair
@@ -797,4 +744,19 @@ func (h *Handler) IssueCertificate(c *fiber.Ctx) error {
 		return h.back(c, p.ID, "already", "")
 	}
 	return h.back(c, p.ID, "issued", "")
+}
+
+// answer ends a form on the pair page: the store's refusals listed come
+// back as the page with their message (422), success as the page with
+// the done notice (303); any other error goes up.
+func (h *Handler) answer(c *fiber.Ctx, pairID int64, err error, done string, refusals map[error]string) error {
+	for e, key := range refusals {
+		if errors.Is(err, e) {
+			return h.back(c, pairID, "", key)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return h.back(c, pairID, done, "")
 }
