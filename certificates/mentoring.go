@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"partyschool/audit"
 )
 
@@ -29,47 +31,28 @@ func (s *Store) IssuePair(ctx context.Context, pairID, by int64, ip string) (ser
 		return "", false, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	var pair struct {
-		Status   string    `db:"status"`
-		MenteeID int64     `db:"mentee_id"`
-		Name     string    `db:"name"`
-		Title    string    `db:"title"`
-		StartsOn time.Time `db:"starts_on"`
-		EndsOn   time.Time `db:"ends_on"`
-		Hours    float64   `db:"hours"`
-	}
-	err = tx.GetContext(ctx, &pair, `
-		SELECT p.status, p.mentee_id, u.name, btrim(concat_ws(' ', m.name, p.post)) AS title, p.starts_on, p.ends_on,
-		       coalesce((SELECT sum(post_day_hours(d.starts_at, d.ends_at)) FROM post_days d
-		                 WHERE d.pair_id = p.id AND d.status IN ('present', 'late')), 0)::float8 AS hours
-		FROM mentoring_pairs p
-		JOIN users u ON u.id = p.mentee_id
-		LEFT JOIN communities m ON m.id = p.community_id
-		WHERE p.id = $1
-		FOR UPDATE OF p`, pairID)
+	c, status, err := pairIssue(ctx, tx, pairID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", false, ErrNotFound
 	case err != nil:
 		return "", false, fmt.Errorf("lock mentoring pair %d: %w", pairID, err)
-	case pair.Status != "completed":
+	case status != "completed":
 		return "", false, ErrPairNotCompleted
 	}
 	// Read after the lock, in a statement of its own: it sees what an
 	// issuer who held the lock before committed.
 	err = tx.GetContext(ctx, &serial, `
 		SELECT serial FROM certificates
-		WHERE pair_id = $1 AND trainee_id = $2 AND kind = 'mentoring' AND status = 'valid'`, pairID, pair.MenteeID)
+		WHERE pair_id = $1 AND trainee_id = $2 AND kind = 'mentoring' AND status = 'valid'`, pairID, c.TraineeID)
 	switch {
 	case err == nil:
 		return serial, false, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return "", false, fmt.Errorf("certificate of pair %d: %w", pairID, err)
 	}
-	serial, err = issueOne(ctx, tx, issue{
-		Kind: "mentoring", TraineeID: pair.MenteeID, PairID: pairID, Name: pair.Name, Title: pair.Title,
-		StartsOn: pair.StartsOn, EndsOn: pair.EndsOn, Hours: pair.Hours, By: by,
-	})
+	c.By = by
+	serial, err = issueOne(ctx, tx, c)
 	if err != nil {
 		return "", false, err
 	}
@@ -79,6 +62,38 @@ func (s *Store) IssuePair(ctx context.Context, pairID, by int64, ip string) (ser
 		return "", false, err
 	}
 	return serial, true, tx.Commit()
+}
+
+// pairIssue locks a mentoring pair's row and reads what its certificate
+// says now: the mentee's name, the community and post, the period and the
+// hours of the attended post days; and the pair's status.
+func pairIssue(ctx context.Context, tx *sqlx.Tx, pairID int64) (issue, string, error) {
+	var row struct {
+		Status   string    `db:"status"`
+		MenteeID int64     `db:"mentee_id"`
+		Name     string    `db:"name"`
+		Title    string    `db:"title"`
+		StartsOn time.Time `db:"starts_on"`
+		EndsOn   time.Time `db:"ends_on"`
+		Hours    float64   `db:"hours"`
+	}
+	err := tx.GetContext(ctx, &row, `
+		SELECT p.status, p.mentee_id, btrim(u.name) AS name, btrim(concat_ws(' ', m.name, p.post)) AS title,
+		       p.starts_on, p.ends_on,
+		       coalesce((SELECT sum(post_day_hours(d.starts_at, d.ends_at)) FROM post_days d
+		                 WHERE d.pair_id = p.id AND d.status IN ('present', 'late')), 0)::float8 AS hours
+		FROM mentoring_pairs p
+		JOIN users u ON u.id = p.mentee_id
+		LEFT JOIN communities m ON m.id = p.community_id
+		WHERE p.id = $1
+		FOR UPDATE OF p`, pairID)
+	if err != nil {
+		return issue{}, "", err
+	}
+	return issue{
+		Kind: "mentoring", TraineeID: row.MenteeID, PairID: pairID, Name: row.Name, Title: row.Title,
+		StartsOn: row.StartsOn, EndsOn: row.EndsOn, Hours: row.Hours,
+	}, row.Status, nil
 }
 
 // OfPair returns the valid certificate of a mentoring pair, or

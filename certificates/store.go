@@ -318,11 +318,13 @@ func (s *Store) Reissue(ctx context.Context, id, by int64, ip string) (string, e
 	defer tx.Rollback()
 	var old struct {
 		Serial    string `db:"serial"`
+		Kind      string `db:"kind"`
 		TraineeID int64  `db:"trainee_id"`
 		CourseID  *int64 `db:"course_id"`
+		PairID    *int64 `db:"pair_id"`
 	}
 	err = tx.GetContext(ctx, &old, `
-		SELECT serial, trainee_id, course_id FROM certificates WHERE id = $1 AND status = 'valid' AND kind = 'course' FOR UPDATE`, id)
+		SELECT serial, kind, trainee_id, course_id, pair_id FROM certificates WHERE id = $1 AND status = 'valid' FOR UPDATE`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", s.notValid(ctx, id)
 	}
@@ -330,14 +332,19 @@ func (s *Store) Reissue(ctx context.Context, id, by int64, ip string) (string, e
 		return "", fmt.Errorf("lock certificate %d: %w", id, err)
 	}
 	var c issue
-	err = tx.QueryRowxContext(ctx, `
-		SELECT btrim(u.name), co.title, co.starts_on, co.ends_on, co.credit_hours::float8
-		FROM users u, courses co WHERE u.id = $1 AND co.id = $2 FOR UPDATE OF co`, old.TraineeID, *old.CourseID).
-		Scan(&c.Name, &c.Title, &c.StartsOn, &c.EndsOn, &c.Hours)
+	if old.Kind == "mentoring" {
+		c, _, err = pairIssue(ctx, tx, *old.PairID)
+	} else {
+		err = tx.QueryRowxContext(ctx, `
+			SELECT btrim(u.name), co.title, co.starts_on, co.ends_on, co.credit_hours::float8
+			FROM users u, courses co WHERE u.id = $1 AND co.id = $2 FOR UPDATE OF co`, old.TraineeID, *old.CourseID).
+			Scan(&c.Name, &c.Title, &c.StartsOn, &c.EndsOn, &c.Hours)
+		c.TraineeID, c.CourseID = old.TraineeID, *old.CourseID
+	}
 	if err != nil {
 		return "", fmt.Errorf("reissue certificate %d: %w", id, err)
 	}
-	c.TraineeID, c.CourseID, c.By = old.TraineeID, *old.CourseID, by
+	c.By = by
 	// The old one stops being valid first, so that the one valid
 	// certificate per trainee and course is the new one.
 	if _, err := tx.ExecContext(ctx, `UPDATE certificates SET status = 'revoked', revoked_at = now() WHERE id = $1`, id); err != nil {

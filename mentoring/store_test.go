@@ -509,4 +509,18 @@ func TestPairCertificateIssuedOnce(t *testing.T) {
 	if n := s.count(t, `SELECT last FROM certificate_serials`); n != 1 {
 		t.Errorf("the serial counter is at %d after one certificate", n)
 	}
+	// A corrected name: re-issuing supersedes the certificate with a new
+	// serial that says what the account says now.
+	s.db.MustExec(`UPDATE users SET name = '刘晓燕' WHERE id = $1`, s.mentees[0])
+	serial, err := certs.Reissue(ctx, c.ID, s.supervisor, "")
+	if err != nil || serial == c.Serial {
+		t.Fatalf("reissue: %q, %v", serial, err)
+	}
+	now, err := certs.OfPair(ctx, id)
+	if err != nil || now.Serial != serial || now.TraineeName != "刘晓燕" {
+		t.Errorf("after re-issuing: %+v, %v", now, err)
+	}
+	if old, _ := certs.Get(ctx, c.ID); old.Status != "superseded" {
+		t.Errorf("the first certificate is %s", old.Status)
+	}
 }
