@@ -224,6 +224,7 @@ type Certificate struct {
 	Kind         string     `db:"kind"`
 	TraineeID    int64      `db:"trainee_id"`
 	CourseID     *int64     `db:"course_id"`
+	PairID       *int64     `db:"pair_id"` // of a mentoring certificate
 	TraineeName  string     `db:"trainee_name"`
 	CourseTitle  string     `db:"course_title"`
 	StartsOn     time.Time  `db:"starts_on"`
@@ -238,7 +239,7 @@ type Certificate struct {
 }
 
 const certificateSelect = `
-	SELECT c.id, c.serial, c.code, c.kind, c.trainee_id, c.course_id, c.trainee_name, c.course_title,
+	SELECT c.id, c.serial, c.code, c.kind, c.trainee_id, c.course_id, c.pair_id, c.trainee_name, c.course_title,
 	       c.starts_on, c.ends_on, c.credit_hours::float8 AS credit_hours, c.issued_on, c.status,
 	       c.revoked_at, c.revoke_reason, n.serial AS superseded_by_serial, c.verifications
 	FROM certificates c LEFT JOIN certificates n ON n.id = c.superseded_by`

@@ -193,6 +193,9 @@ var enMentoring = map[string]string{
 	"mentoring.done.already":         "This pair's certificate was issued already.",
 	"mentoring.error.certificate":    "Only a completed pair earns a certificate.",
 
+	"certificates.kind.mentoring":      "Mentoring",
+	"certificates.kind.mentoring.post": "Post shadowed",
+
 	"weekday.1": "Mon",
 	"weekday.2": "Tue",
 	"weekday.3": "Wed",

@@ -193,6 +193,9 @@ var zhMentoring = map[string]string{
 	"mentoring.done.already":         "这个结对的证书已经颁发过了。",
 	"mentoring.error.certificate":    "只有已结业的结对才能颁发证书。",
 
+	"certificates.kind.mentoring":      "跟岗练兵",
+	"certificates.kind.mentoring.post": "跟岗岗位",
+
 	"weekday.1": "周一",
 	"weekday.2": "周二",
 	"weekday.3": "周三",
