@@ -43,9 +43,26 @@ var rawKey = func() *regexp.Regexp {
 	return regexp.MustCompile(`\b(?:` + strings.Join(slices.Sorted(maps.Keys(prefixes)), "|") + `)\.[a-z][a-z0-9_.]*[a-z0-9]\b`)
 }()
 
+// fullPhone finds a whole mainland mobile number on a page.
+var fullPhone = regexp.MustCompile(`(?:^|[^0-9])(1[3-9][0-9]{9})(?:[^0-9]|$)`)
+
+// phoneAllowed says where a whole phone number may be shown (SECURITY.md:
+// masked wherever the full value is not needed): a form that edits it,
+// the viewer's own or, for coordinators, a trainee's or lecturer's.
+func phoneAllowed(path, who string) bool {
+	switch {
+	case path == "/my/profile":
+		return true
+	case who == "coordinator" || who == "admin":
+		return strings.HasSuffix(path, "/edit") && (strings.HasPrefix(path, "/trainees/") || strings.HasPrefix(path, "/lecturers/"))
+	}
+	return false
+}
+
 // TestCrawlEveryPageInBothLanguages visits the pages of the demo school as
 // each role, in Chinese and in English: no page fails, none shows a raw
-// catalogue key, and reading changes no row.
+// catalogue key or a whole phone number where a masked one will do, and
+// reading changes no row.
 func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 	env := apptest.NewDemo(t)
 	id := func(query string) string {
@@ -65,6 +82,10 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 	taughtCourse := id(`SELECT course_id FROM course_sessions WHERE id = ` + taught)
 	lecturer := id(`SELECT id FROM lecturers WHERE active ORDER BY id LIMIT 1`)
 	venue := id(`SELECT id FROM venues ORDER BY id LIMIT 1`)
+	// The demo trainee's mentoring pair, which the demo lecturer
+	// supervises, and the pair that completed.
+	pair := id(`SELECT p.id FROM mentoring_pairs p JOIN users u ON u.id = p.mentee_id WHERE u.username = 'trainee'`)
+	donePair := id(`SELECT id FROM mentoring_pairs WHERE status = 'completed' ORDER BY id LIMIT 1`)
 	pages := []string{
 		"/", "/privacy", "/login", "/register", "/account",
 		"/courses", "/courses?status=draft", "/courses/" + course, "/courses/" + draft, "/courses/new",
@@ -87,10 +108,13 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 		"/trainees/" + id(`SELECT id FROM users WHERE role = 'trainee' ORDER BY id LIMIT 1`) + "/attendance",
 		"/courses/" + taughtCourse + "/certificates", "/certificates", "/certificates?q=CCHY&course=%E7%A4%BE&year=2026&page=2",
 		"/my/certificates", "/verify", "/admin/certificates",
+		"/mentoring", "/mentoring?status=active&community=1&page=2", "/mentoring/new", "/mentoring/" + pair, "/mentoring/" + pair + "/edit",
+		"/mentoring/" + donePair, "/my/mentees", "/my/mentoring",
 	}
 	tables := []string{"users", "sessions", "lecturers", "courses", "course_sessions", "venues", "communities", "import_batches", "school_settings",
 		"trainees", "enrolments", "attendance", "attendance_changes", "attendance_saves", "checkins", "checkin_failures", "feed_tokens",
-		"certificates", "certificate_serials", "audit_log"}
+		"certificates", "certificate_serials", "audit_log",
+		"mentoring_pairs", "post_days", "post_day_changes", "mentoring_logs", "mentoring_comments", "mentoring_evaluations"}
 	counts := func() map[string]int {
 		out := map[string]int{}
 		for _, table := range tables {
@@ -120,7 +144,16 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 				default:
 					t.Errorf("%s (%s) GET %s: status %d", who, lang, path, res.Status)
 				}
-				if res.Status == http.StatusNotFound && !strings.Contains(path, draft) {
+				// The completed pair belongs to other people than the demo
+				// trainee and lecturer: 404 to them, like any pair not theirs.
+				notTheirs := path == "/mentoring/"+donePair && (who == "trainee" || who == "lecturer")
+				if path == "/mentoring/"+donePair && who == "trainee" && res.Status != http.StatusNotFound {
+					t.Errorf("the demo trainee opened another trainee's pair: %d", res.Status)
+				}
+				if m := fullPhone.FindStringSubmatch(res.Body); m != nil && !phoneAllowed(path, who) {
+					t.Errorf("%s (%s) GET %s shows the whole phone number %s", who, lang, path, m[1][:3]+"****"+m[1][7:])
+				}
+				if res.Status == http.StatusNotFound && !strings.Contains(path, draft) && !notTheirs {
 					t.Errorf("%s (%s) GET %s: 404", who, lang, path)
 				}
 				if keys := rawKeys(res.Body); keys != nil {
