@@ -14,9 +14,9 @@ import (
 // demoPair is a shadow-post mentoring pair of the demo, at one of the
 // stages a pair goes through.
 type demoPair struct {
-	Mentor, Mentee, Supervisor string // usernames
-	Community, MentorPost, Post  string
-	Goals                        []string
+	Mentor, Mentee, Supervisor  string // usernames
+	Community, MentorPost, Post string
+	Goals                       []string
 	// Start is the first day, in days from today; the pair lasts Weeks
 	// weeks with post days on Tuesdays and Thursdays afternoons.
 	Start, Weeks int
