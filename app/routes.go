@@ -191,6 +191,7 @@ func (s *Server) routeTable() []Route {
 		{get, "/courses/:id/certificates", staff, ce.Course},
 		{post, "/courses/:id/certificates", staff, ce.Issue},
 		{get, "/courses/:id/certificates.pdf", staff, ce.PrintCourse},
+		{get, "/courses/:id/certificates/progress", staff, ce.PrintProgress},
 		{get, "/certificates", staff, ce.Index},
 		{get, "/certificates.xlsx", staff, ce.Export},
 		{get, "/certificates/:id.pdf", staff, ce.Download},

@@ -22,14 +22,16 @@ import (
 )
 
 // bareCertificates is the bare baseline of the certificate renderer: one
-// gofpdf document, A4 landscape in mm, the same font's bytes added as
-// certificates.Font does (a copy per document), and for each certificate
-// a page with the same lines of text in plain gofpdf calls — the title,
-// the name, the wording wrapped by MultiCell, the course, the dates and
+// gofpdf document, A4 landscape in mm, the same font's bytes added (a
+// copy, which gofpdf parses whole, as the renderer did for each PDF before
+// it parsed the font once per drawer), and for each certificate a page
+// with the same lines of text in plain gofpdf calls — the title, the
+// name, the wording wrapped by MultiCell, the course, the dates and
 // hours, the school, the date of issue and the serial — without the
 // border, the QR code, the seal, the Helvetica runs for Latin text, the
-// fitting and the line-breaking rules. It is BenchmarkBareGofpdf of the
-// certificates package, for a page of each certificate.
+// fitting and the line-breaking rules, and written by gofpdf's Output,
+// which keeps the whole document in memory. It is BenchmarkBareGofpdf of
+// the certificates package, for a page of each certificate.
 func bareCertificates(w io.Writer, font []byte, certs []certificates.Printed) error {
 	pdf := gofpdf.New("L", "mm", "A4", "")
 	pdf.SetMargins(0, 0, 0)

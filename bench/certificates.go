@@ -315,6 +315,6 @@ func (cb *CertBench) http(ctx context.Context, appURL string, repeats int) error
 // pdfPageObject matches a page object of a PDF, not the page tree.
 var pdfPageObject = regexp.MustCompile(`/Type\s*/Page\b`)
 
-// pdfPageCount counts the pages of an uncompressed-object PDF as gofpdf
-// writes it.
+// pdfPageCount counts the pages of a PDF whose objects are not
+// compressed, as gofpdf and the certificates package write them.
 func pdfPageCount(b []byte) int { return len(pdfPageObject.FindAll(b, -1)) }

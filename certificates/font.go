@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf16"
@@ -53,15 +54,24 @@ var fontGlobs = []string{
 type Font struct {
 	path   string
 	name   string
-	data   []byte                // the file; gofpdf gets a copy, as it writes into the bytes it is given
-	glyphs *[1 << 16 / 64]uint64 // bit r is set when the font maps rune r to a glyph
+	data   []byte           // the file, never written to: gofpdf gets copies
+	glyphs *[1 << 16]uint16 // the glyph of each BMP rune, 0 when the font has none
+	ttf    ttfInfo          // what cutting the font down to a PDF's characters needs
+	desc   fontDescriptor   // the font's metrics, as a PDF describes them
+	sizes  []byte           // the font without its outlines, for gofpdf (see drawer)
+	pool   chan *drawer     // drawers not in use: each holds the font parsed by gofpdf
 
 	sealMu sync.Mutex
 	seal   struct {
-		src, png []byte // the last seal given, and as gofpdf gets it
-		aspect   float64
+		src []byte // the last seal given
+		img *sealImage
 	}
 }
+
+// drawersKept is how many idle drawers a Font keeps: one per render
+// allowed at once (see renders), and one for the occasional test page or
+// single certificate alongside.
+const drawersKept = 3
 
 // FindFont reads the font at path, or, when path is empty, the first usable
 // CJK TrueType font found on the system. path is usually CERT_FONT.
@@ -123,10 +133,7 @@ func (f *Font) Missing(s string) []rune {
 }
 
 func (f *Font) has(r rune) bool {
-	if r < 0 || r >= 1<<16 {
-		return false
-	}
-	return f.glyphs[r/64]&(1<<(uint(r)%64)) != 0
+	return r >= 0 && r < 1<<16 && f.glyphs[r] != 0
 }
 
 // inCP1252 reports whether Helvetica, a PDF base font in the Windows-1252
@@ -145,7 +152,8 @@ func containsRune(rs []rune, r rune) bool {
 }
 
 // loadFont reads and checks one font file: a TrueType font, with the
-// glyphs the certificates need, that gofpdf can embed.
+// glyphs the certificates need, that gofpdf can draw with and that can be
+// cut down for embedding.
 func loadFont(path string) (*Font, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -159,7 +167,13 @@ func loadFont(path string) (*Font, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Font{path: path, name: ttfName(data, tables), data: data, glyphs: glyphs}
+	info, err := readTTFInfo(data, tables)
+	if err != nil {
+		return nil, err
+	}
+	f := &Font{path: path, name: ttfName(data, tables), data: data, glyphs: glyphs, ttf: info,
+		desc: readDescriptor(data, info), pool: make(chan *drawer, drawersKept)}
+	f.sizes = f.withoutOutlines()
 	if f.name == "" {
 		f.name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
@@ -169,40 +183,112 @@ func loadFont(path string) (*Font, error) {
 		}
 		return nil, fmt.Errorf("font has no glyph for %q: not a Chinese font", string(m))
 	}
-	if err := f.tryGofpdf(); err != nil {
+	if err := f.tryout(); err != nil {
 		return nil, fmt.Errorf("gofpdf cannot use the font: %w", err)
 	}
 	return f, nil
 }
 
-// tryGofpdf embeds the font in a throwaway PDF, as Write will.
-func (f *Font) tryGofpdf() (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	pdf := f.newPDF()
-	pdf.AddPage()
-	pdf.SetFont(fontFamily, "", 12)
-	pdf.Text(10, 10, fixedText)
-	return pdf.Output(io.Discard)
+// tryout prints the test page, as an admin would, so that a font gofpdf
+// cannot parse or this package cannot cut down is refused at start. The
+// drawer it parses the font into stays for the first request.
+func (f *Font) tryout() error {
+	return f.TestPage(io.Discard, Layout{})
 }
 
 const fontFamily = "cert"
 
-// newPDF starts an A4 landscape document in mm with the font added. gofpdf
-// parses the whole TrueType file here (about 5 ms for Droid Sans Fallback),
-// once per document, and embeds only the glyphs used when it writes.
-func (f *Font) newPDF() *gofpdf.Fpdf {
+// drawer draws pages with gofpdf without keeping them. Its document,
+// which never gets a page, holds the font as gofpdf parsed it (about 8 ms
+// for Droid Sans Fallback); each page is drawn as a gofpdf template of
+// it, which shares its fonts, and only the page's content stream is
+// taken. So the font is parsed once per drawer, not per PDF, and no page
+// stays in memory once it is written. gofpdf gets the font without its
+// outlines (Font.sizes): it only measures and encodes text here, and the
+// PDF embeds a subset made by this package (Font.subset), so a drawer
+// holds about 1 MB rather than a 4 MB copy of the font.
+type drawer struct {
+	pdf    *gofpdf.Fpdf
+	latin  *gofpdf.Fpdf        // a document without pages, to measure Helvetica text
+	cp1252 func(string) string // UTF-8 to Helvetica's encoding
+	// cjk and helv are the names gofpdf gives the two fonts in content
+	// streams (/F…): the PDF's resources must use the same.
+	cjk, helv string
+}
+
+// drawer takes an idle drawer, or makes one. A drawer is used by one PDF
+// at a time: gofpdf records the characters drawn in a map of the font
+// that its templates share.
+func (f *Font) drawer() (*drawer, error) {
+	select {
+	case d := <-f.pool:
+		return d, nil
+	default:
+		return f.newDrawer()
+	}
+}
+
+// release gives back a drawer whose PDF is done; beyond drawersKept it is
+// dropped.
+func (f *Font) release(d *drawer) {
+	select {
+	case f.pool <- d:
+	default:
+	}
+}
+
+// fontName matches a font selection in a gofpdf content stream.
+var fontName = regexp.MustCompile(`/F([0-9a-f]+) [0-9.]+ Tf`)
+
+func (f *Font) newDrawer() (d *drawer, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("gofpdf panicked: %v", r)
+		}
+	}()
 	pdf := gofpdf.New("L", "mm", "A4", "")
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetAutoPageBreak(false, 0)
-	// gofpdf writes into the font bytes while subsetting (utf8fontfile.go
-	// getMetrics appends into a slice of them), so each document gets its
-	// own copy: sharing one would corrupt the font and race.
-	pdf.AddUTF8FontFromBytes(fontFamily, "", bytes.Clone(f.data))
-	return pdf
+	// gofpdf may write into the bytes it is given (utf8fontfile.go
+	// getMetrics appends into a slice of them when subsetting), so each
+	// drawer gets its own copy.
+	pdf.AddUTF8FontFromBytes(fontFamily, "", bytes.Clone(f.sizes))
+	// Both fonts are added to the document now: a template adding one
+	// would write into the map the templates share.
+	pdf.SetFont(latinFamily, "", 12)
+	pdf.SetFont(fontFamily, "", 12)
+	d = &drawer{pdf: pdf, latin: gofpdf.New("L", "mm", "A4", "")}
+	d.latin.SetFont(latinFamily, "", 12)
+	d.cp1252 = pdf.UnicodeTranslatorFromDescriptor("")
+	if err := pdf.Error(); err != nil {
+		return nil, err
+	}
+	content, err := d.page(f, func(dc *doc) {
+		dc.pdf.SetFont(fontFamily, "", 12)
+		dc.pdf.SetFont(latinFamily, "", 12)
+	})
+	if err != nil {
+		return nil, err
+	}
+	names := fontName.FindAllSubmatch(content, -1)
+	if len(names) < 2 {
+		return nil, fmt.Errorf("no font names in %q", content)
+	}
+	d.cjk, d.helv = string(names[len(names)-2][1]), string(names[len(names)-1][1])
+	return d, nil
+}
+
+// withoutOutlines is the font with only the tables gofpdf reads to
+// measure and encode text (AddUTF8FontFromBytes): the character map, the
+// advance widths and the general metrics, without the outlines (glyf and
+// loca), which are 95% of Droid Sans Fallback.
+func (f *Font) withoutOutlines() []byte {
+	tables := map[string][]byte{}
+	for _, name := range []string{"cmap", "head", "hhea", "hmtx", "maxp", "name", "OS/2", "post"} {
+		tables[name] = f.table(name)
+	}
+	binary.BigEndian.PutUint32(tables["head"][8:], 0) // checkSumAdjustment, set when assembled
+	return ttfAssemble(tables)
 }
 
 type ttfTable struct{ off, len int }
@@ -242,9 +328,9 @@ func ttfTables(b []byte) (map[string]ttfTable, error) {
 	return tables, nil
 }
 
-// ttfGlyphs reads which BMP runes have a glyph, from the same cmap
-// subtable gofpdf uses: the first Unicode one in format 4.
-func ttfGlyphs(b []byte, tables map[string]ttfTable) (*[1 << 16 / 64]uint64, error) {
+// ttfGlyphs reads the glyph of each BMP rune, from the same cmap subtable
+// gofpdf uses: the first Unicode one in format 4.
+func ttfGlyphs(b []byte, tables map[string]ttfTable) (*[1 << 16]uint16, error) {
 	maxp := tables["maxp"]
 	if maxp.len < 6 {
 		return nil, errors.New("not a TrueType font: short maxp table")
@@ -278,7 +364,7 @@ func ttfGlyphs(b []byte, tables map[string]ttfTable) (*[1 << 16 / 64]uint64, err
 	}
 	segs := u16(6) / 2
 	ends, starts, deltas, ranges := 14, 16+2*segs, 16+4*segs, 16+6*segs
-	glyphs := new([1 << 16 / 64]uint64)
+	glyphs := new([1 << 16]uint16)
 	for s := 0; s < segs; s++ {
 		start, end := u16(starts+2*s), u16(ends+2*s)
 		delta, rangeOff := u16(deltas+2*s), u16(ranges+2*s)
@@ -290,7 +376,7 @@ func ttfGlyphs(b []byte, tables map[string]ttfTable) (*[1 << 16 / 64]uint64, err
 				g = (g + delta) & 0xFFFF
 			}
 			if g != 0 && g < numGlyphs {
-				glyphs[c/64] |= 1 << (uint(c) % 64)
+				glyphs[c] = uint16(g)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package certificates
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -45,8 +46,9 @@ type Handler struct {
 const registerPerPage = 30
 
 // secondsPerCertificate is roughly how long one page of a batch takes to
-// draw and send: the print-all note's estimate.
-const secondsPerCertificate = 0.05
+// draw and send, on a slow connection: the print-all note's estimate.
+// Drawing takes about 0.2 ms a page (bench/NOTES.md); a page is 4 KB.
+const secondsPerCertificate = 0.005
 
 // noFont is the answer of every PDF when the server has no Chinese font.
 func noFont() error { return web.Fail(fiber.StatusServiceUnavailable, "certificates.nofont") }
@@ -87,9 +89,16 @@ func (h *Handler) printed(c *Certificate, wording, school string) Printed {
 		StartsOn: c.StartsOn, EndsOn: c.EndsOn, CreditHours: c.CreditHours, SchoolName: school,
 		IssuedOn: c.IssuedOn, VerifyURL: VerifyURL(h.BaseURL, c.Serial, c.Code),
 	}
+	if c.Kind == "mentoring" {
+		wording = MentoringWording // the school's wording speaks of courses
+	}
 	p.Wording = Fill(wording, p)
 	return p
 }
+
+// MentoringWording is the body of a 跟岗练兵 certificate, with the
+// placeholders of the school's wording.
+const MentoringWording = "{name}同志于{from}至{to}在{course}跟岗练兵，完成规定的跟岗任务，共计{hours}学时，经考核合格，准予结业。特发此证。"
 
 // printing is what the PDFs of a request need: the settings as a layout,
 // the wording and the school's name.
@@ -133,14 +142,11 @@ func (h *Handler) sendPDF(c *fiber.Ctx, certs []Printed, l Layout, filename stri
 	if err := h.checkGlyphs(certs); err != nil {
 		return err
 	}
-	// At most two PDFs are drawn at once: each holds its document in
-	// memory, and a crowd of clicks must not hold many.
-	select {
-	case renders <- struct{}{}:
-		defer func() { <-renders }()
-	case <-c.UserContext().Done():
-		return web.Fail(fiber.StatusServiceUnavailable, "certificates.print.busy")
+	release, err := holdRender(c)
+	if err != nil {
+		return err
 	}
+	defer release()
 	var buf bytes.Buffer
 	if err := h.Font.Write(&buf, certs, l); err != nil {
 		return fmt.Errorf("render %s: %w", filename, err)
@@ -160,6 +166,19 @@ func (h *Handler) sendPDF(c *fiber.Ctx, certs []Printed, l Layout, filename stri
 // renders holds a place for each PDF being drawn.
 var renders = make(chan struct{}, 2)
 
+// holdRender waits, until the request's deadline, for one of the places
+// for a PDF being drawn, and returns the function that gives it back. At
+// most two PDFs are drawn at once: each keeps a core busy, and a crowd of
+// clicks, or a course printed from several tabs, must not take them all.
+func holdRender(c *fiber.Ctx) (release func(), err error) {
+	select {
+	case renders <- struct{}{}:
+		return func() { <-renders }, nil
+	case <-c.UserContext().Done():
+		return nil, web.Fail(fiber.StatusServiceUnavailable, "certificates.print.busy")
+	}
+}
+
 // coursePage is what a course's certificates page shows.
 type coursePage struct {
 	Course        *courses.Course
@@ -172,12 +191,8 @@ type coursePage struct {
 	Valid         int // valid certificates: what 打印全部 prints
 	Estimate      int // seconds
 	NoFont        bool
-	Parts         []printPart // when the valid certificates need more than one PDF
-	PerPDF        int
+	Progress      bool // printing them takes long enough to show its progress
 }
-
-// printPart is one PDF of a course's certificates.
-type printPart struct{ N, From, To int }
 
 // decisionRow is one trainee's decision, with the reason worded.
 type decisionRow struct {
@@ -249,12 +264,10 @@ func (h *Handler) renderCourse(c *fiber.Ctx, status int, course *courses.Course,
 			d.Valid++
 		}
 	}
-	d.Estimate = max(1, int(math.Ceil(float64(min(d.Valid, maxPerPDF))*secondsPerCertificate)))
-	d.PerPDF = maxPerPDF
-	if d.Valid > maxPerPDF {
-		for from := 1; from <= d.Valid; from += maxPerPDF {
-			d.Parts = append(d.Parts, printPart{N: len(d.Parts) + 1, From: from, To: min(from+maxPerPDF-1, d.Valid)})
-		}
+	d.Estimate = max(1, int(math.Ceil(float64(d.Valid)*secondsPerCertificate)))
+	d.Progress = d.Valid >= progressFrom
+	if d.Progress {
+		p.Scripts = append(p.Scripts, "js/certprint.js")
 	}
 	p.Data = d
 	if status == fiber.StatusOK {
@@ -415,14 +428,15 @@ func (h *Handler) Download(c *fiber.Ctx) error {
 			Details: map[string]any{"serials": 1}, ClientIP: web.ClientIP(c)})
 }
 
-// maxPerPDF is the most certificates one PDF holds: gofpdf builds a whole
-// document in memory before writing it (about 70 KB a page at its peak),
-// so a course of thousands is printed in parts of maxPerPDF (?part=).
-const maxPerPDF = 500
+// progressFrom is the number of certificates from which the course page
+// shows the progress of printing them all.
+const progressFrom = 200
 
-// PrintCourse is the valid certificates of a course as one PDF, a page
-// each, maxPerPDF at most (?part=2 for the next ones). The download is in
-// the audit log once it is made.
+// PrintCourse streams the valid certificates of a course as one PDF, a
+// page each, however many there are: each page is sent as soon as it is
+// drawn (see Font.Write), so the server's memory does not grow with the
+// course. With ?t=, a token the course page makes, PrintProgress tells
+// how far it has got. Every download is in the audit log.
 func (h *Handler) PrintCourse(c *fiber.Ctx) error {
 	course, err := h.course(c)
 	if err != nil {
@@ -446,21 +460,50 @@ func (h *Handler) PrintCourse(c *fiber.Ctx) error {
 			certs = append(certs, h.printed(&all[i], pr.wording, pr.school))
 		}
 	}
-	part, err := strconv.Atoi(c.Query("part", "1"))
-	if err != nil || part < 1 || (part-1)*maxPerPDF >= max(len(certs), 1) {
-		return web.NotFound()
-	}
 	if len(certs) == 0 {
 		return web.Fail(fiber.StatusNotFound, "certificates.print.none")
 	}
-	certs = certs[(part-1)*maxPerPDF : min(part*maxPerPDF, len(certs))]
-	name := "证书-" + course.Code + ".pdf"
-	if len(all) > maxPerPDF {
-		name = fmt.Sprintf("证书-%s-%d.pdf", course.Code, part)
+	// Whatever can be refused is refused now, with an error page: once
+	// the first byte is sent, a failure can only cut the PDF short.
+	if err := h.checkGlyphs(certs); err != nil {
+		return err
 	}
-	return h.sendPDF(c, certs, pr.layout, name, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "certificate.download_all",
-		Object: fmt.Sprintf("course %d", course.ID), Details: map[string]any{"code": course.Code, "part": part, "serials": len(certs)},
+	run, err := h.Font.prepare(certs, pr.layout)
+	if err != nil {
+		return fmt.Errorf("print the certificates of course %d: %w", course.ID, err)
+	}
+	release, err := holdRender(c)
+	if err != nil {
+		return err
+	}
+	// Recorded before the first byte is sent: a download cut short has
+	// still sent certificates.
+	viewer := web.ViewerOf(c).ID
+	err = h.Store.Audit(ctx, audit.Entry{ActorID: viewer, Action: "certificate.download_all",
+		Object: fmt.Sprintf("course %d", course.ID), Details: map[string]any{"code": course.Code, "serials": len(certs)},
 		ClientIP: web.ClientIP(c)})
+	if err != nil {
+		release()
+		return err
+	}
+	job := startPrintJob(strings.Clone(c.Query("t")), viewer, course.ID, len(certs))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, web.AttachmentName("证书-"+course.Code+".pdf"))
+	logger, id := h.Logger, course.ID
+	// The writer runs after this handler has returned, on fasthttp's
+	// goroutine: it must not touch c, nor the request's context, which is
+	// cancelled by then.
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer release()
+		err := run.write(w, job.progress)
+		job.finish(err)
+		if err != nil && logger != nil {
+			// Usually the browser went away; the PDF it has is cut short.
+			logger.Warn("print course certificates: stream ended", "course", id, "pages", len(certs), "err", err)
+		}
+	})
+	return nil
 }
 
 // registerPage is what the register shows.
@@ -635,6 +678,7 @@ func (h *Handler) DownloadMine(c *fiber.Ctx) error {
 type verifyPage struct {
 	Serial      string // as typed, for the form
 	Result      string // "" (the form), valid, revoked, superseded, notfound, throttled
+	Kind        string // course or mentoring
 	Name        string // masked
 	CourseTitle string
 	Hours       float64
@@ -705,8 +749,8 @@ func (h *Handler) Verify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d.Result, d.Name, d.CourseTitle, d.Hours, d.IssuedOn, d.School =
-		ct.Status, MaskName(ct.TraineeName), ct.CourseTitle, ct.CreditHours, ct.IssuedOn, sc.Name
+	d.Result, d.Kind, d.Name, d.CourseTitle, d.Hours, d.IssuedOn, d.School =
+		ct.Status, ct.Kind, MaskName(ct.TraineeName), ct.CourseTitle, ct.CreditHours, ct.IssuedOn, sc.Name
 	if ct.Status == StatusSuperseded && ct.SupersededBy != nil {
 		d.NewSerial = *ct.SupersededBy
 	}

@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"partyschool/app"
 	"partyschool/app/apptest"
 	"partyschool/certificates"
+	"partyschool/web"
 )
 
 // school is a course of four held sessions with four trainees under a 70 %
@@ -30,9 +32,9 @@ var schoolTrainees = []struct{ username, name string }{
 	{"lijz", "李建忠"}, {"wanglh", "王丽华"}, {"zhangzg", "张志刚"}, {"liuhy", "刘海燕"},
 }
 
-func newSchool(t *testing.T) *school {
+func newSchool(t *testing.T, extra ...app.Route) *school {
 	t.Helper()
-	env := apptest.New(t)
+	env := apptest.New(t, extra...)
 	s := &school{env: env}
 	db := env.DB
 	id := func(query string, args ...any) int64 {
@@ -339,6 +341,66 @@ func TestStaffDownloadsAreAudited(t *testing.T) {
 	}
 	if page := s.coord.Get(s.coursePath()).Body; !strings.Contains(page, "共 3 份有效证书") || !strings.Contains(page, "约需 1 秒") {
 		t.Error("the print-all note lacks the count or the estimate")
+	}
+}
+
+// progressRoute is the progress of a print-all PDF, as app/routes.go
+// mounts it.
+var progressRoute = app.Route{Method: http.MethodGet, Path: "/courses/:id/certificates/progress",
+	Access: app.Access{Roles: []string{web.RoleCoordinator, web.RoleAdmin}}, Handler: (&certificates.Handler{}).PrintProgress}
+
+// TestPrintAllStreamsALargeCourse prints a course of 260 certificates as
+// one PDF, streamed, and follows its progress as the course page does.
+func TestPrintAllStreamsALargeCourse(t *testing.T) {
+	t.Parallel()
+	s := newSchool(t, progressRoute)
+	if !hasFont(t) {
+		t.Skip("no certificate font")
+	}
+	const n = 260
+	s.env.DB.MustExec(`
+		INSERT INTO users (username, name, role, password_hash)
+		SELECT 'bulk' || i, '学员' || i, 'trainee', '$argon2id$unused' FROM generate_series(1, $1::int) i`, n)
+	s.env.DB.MustExec(`
+		INSERT INTO certificates (prefix, year, number, serial, code, kind, trainee_id, course_id,
+		                          trainee_name, course_title, starts_on, ends_on, credit_hours, issued_on)
+		SELECT 'GRAD', 2026, row_number() OVER (ORDER BY id), 'GRAD-2026-' || lpad((row_number() OVER (ORDER BY id))::text, 6, '0'),
+		       translate(substr(md5(username), 1, 26), '0189', 'wxyz'), 'course', id, $1,
+		       name, '社区治理专题培训', current_date - 20, current_date + 10, 8, current_date
+		FROM users WHERE username LIKE 'bulk%'`, s.course)
+
+	page := s.coord.Get(s.coursePath())
+	for _, want := range []string{`data-print-progress="` + s.coursePath() + `/progress"`, "js/certprint.js", "共 260 份有效证书", "正在准备生成 PDF"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the course page lacks %q", want)
+		}
+	}
+
+	const token = "00112233445566778899aabbccddeeff"
+	all := s.coord.Get(s.coursePath() + ".pdf?t=" + token)
+	if all.Status != http.StatusOK || all.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("print all: %d %q", all.Status, all.Header.Get("Content-Type"))
+	}
+	if pages := regexp.MustCompile(`/Type /Page\b`).FindAllString(all.Body, -1); len(pages) != n {
+		t.Errorf("print all has %d pages, want %d", len(pages), n)
+	}
+	if !strings.HasPrefix(all.Body, "%PDF-") || !strings.HasSuffix(all.Body, "%%EOF\n") {
+		t.Errorf("print all is not one whole PDF: %.10q … %q", all.Body, all.Body[max(0, len(all.Body)-10):])
+	}
+	if got := s.coord.Get(s.coursePath() + "/progress?t=" + token).Body; got != `{"state":"done","done":260,"total":260}` {
+		t.Errorf("progress after the download: %s", got)
+	}
+	other, _ := s.env.LoginAs("coordinator", "cora")
+	for who, res := range map[string]*apptest.Response{
+		"another coordinator": other.Get(s.coursePath() + "/progress?t=" + token),
+		"an unknown token":    s.coord.Get(s.coursePath() + "/progress?t=ffffffffffffffffffffffffffffffff"),
+	} {
+		if res.Status != http.StatusOK || res.Body != `{"state":"waiting","done":0,"total":0}` {
+			t.Errorf("progress for %s: %d %s", who, res.Status, res.Body)
+		}
+	}
+	if n := s.env.Count(`SELECT count(*) FROM audit_log WHERE action = 'certificate.download_all' AND (details->>'serials')::int = 260`); n != 1 {
+		t.Errorf("%d download_all entries with 260 serials, want 1", n)
 	}
 }
 

@@ -2,6 +2,7 @@ package certificates
 
 import (
 	"bytes"
+	"compress/zlib"
 	"errors"
 	"fmt"
 	"image"
@@ -14,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jung-kurt/gofpdf"
-	qrcode "github.com/skip2/go-qrcode"
 )
 
 // Layout is how a print run sits on the paper and what it is stamped with.
@@ -42,6 +42,11 @@ const (
 	testOffsets    = "当前偏移：X %+.1f 毫米，Y %+.1f 毫米（正值向右、向下移动）"
 	testHowTo      = "将本页按实际大小（不缩放）打印在预印证书纸上，对照预印边框（虚线）：标记偏左则增大 X，偏上则增大 Y，反之减小。"
 )
+
+// maxVerifyURL is the longest verification link printed as a QR code: a
+// link of BASE_URL, serial and code is about 100 bytes; at 500 the code's
+// modules would be under 0.3 mm.
+const maxVerifyURL = 500
 
 // Bounds of a side of the seal image: what is accepted, and what it is
 // shrunk to.
@@ -96,71 +101,89 @@ var (
 
 // Write renders certs as one PDF, one A4 landscape page per certificate.
 //
-// gofpdf builds the whole document in memory before writing it to w: each
-// page's content stream stays in memory until the end, then the finished
-// file is held once more while it is copied to w. Pages are kept small:
-// border and QR code are vector drawings, the seal image and the font
-// subset are stored once per document. About 1 ms and 3.8 KB of output a
-// page; the peak live heap is 30–60 MB for 500 pages and 50–75 MB for
-// 1,000, with garbage up to twice that. TestPDFBatch logs the figures.
-func (f *Font) Write(w io.Writer, certs []Printed, l Layout) (err error) {
-	if len(certs) == 0 {
-		return errors.New("write certificates: none given")
-	}
-	for i := range certs {
-		if err := f.check(&certs[i]); err != nil {
-			return fmt.Errorf("write certificates: %w", err)
-		}
-	}
-	seal, sealAspect, err := f.sealPNG(l.Seal)
+// Memory does not grow with the number of certificates: each page is
+// drawn by gofpdf, compressed and written to w before the next one is
+// drawn (see run). Pages are small: the border is drawn once per PDF as a
+// form that every page shows, the QR code is vector squares, and the seal
+// image and the font, cut down to the characters of all the certificates,
+// are stored once. About 0.2 ms and 4 KB of output a page.
+func (f *Font) Write(w io.Writer, certs []Printed, l Layout) error {
+	r, err := f.prepare(certs, l)
 	if err != nil {
-		return fmt.Errorf("write certificates: %w", err)
+		return err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("write certificates: gofpdf panicked: %v", r)
-		}
-	}()
-	d := f.newDoc(titleCourse)
-	if seal != nil {
-		d.pdf.RegisterImageOptionsReader("seal", gofpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(seal))
+	return r.write(w, nil)
+}
+
+// prepare checks certs and the layout and cuts the font down to their
+// characters, so that what can fail fails before anything is written.
+func (f *Font) prepare(certs []Printed, l Layout) (*run, error) {
+	if len(certs) == 0 {
+		return nil, errors.New("write certificates: none given")
 	}
+	runes := []rune(fixedText)
+	seen := make(map[rune]bool, 512)
 	for i := range certs {
 		c := &certs[i]
-		qr, err := qrcode.New(c.VerifyURL, qrcode.Medium)
+		if err := f.check(c); err != nil {
+			return nil, fmt.Errorf("write certificates: %w", err)
+		}
+		// The characters of a course's certificates are mostly the same:
+		// the set stays small however many there are.
+		for _, s := range []string{c.TraineeName, c.CourseTitle, c.SchoolName, c.Wording, c.Serial} {
+			for _, r := range s {
+				if !seen[r] {
+					seen[r] = true
+					runes = append(runes, r)
+				}
+			}
+		}
+	}
+	seal, err := f.sealImage(l.Seal)
+	if err != nil {
+		return nil, fmt.Errorf("write certificates: %w", err)
+	}
+	font, err := f.subset(runes)
+	if err != nil {
+		return nil, fmt.Errorf("write certificates: font: %w", err)
+	}
+	r := &run{f: f, title: titleCourse, pages: len(certs), font: font, seal: seal, border: true}
+	r.draw = func(d *doc, i int) error {
+		c := &certs[i]
+		qr, err := qrEncode(c.VerifyURL)
 		if err != nil {
 			return fmt.Errorf("write certificate %s: qr code: %w", c.Serial, err)
 		}
-		d.pdf.AddPage()
 		d.pdf.TransformBegin()
 		d.pdf.TransformTranslate(l.OffsetXmm, l.OffsetYmm)
-		d.border()
+		d.pdf.RawWriteStr("/" + borderName + " Do")
 		cx := d.certificate(c, qr)
 		if seal != nil {
-			d.seal(cx, sealAspect)
+			d.seal(cx, seal.aspect)
 		}
 		d.pdf.TransformEnd()
-		if err := d.pdf.Error(); err != nil {
-			return fmt.Errorf("write certificate %s: %w", c.Serial, err)
-		}
+		return nil
 	}
-	if err := d.pdf.Output(w); err != nil {
-		return fmt.Errorf("write certificates: %w", err)
-	}
-	return nil
+	return r, nil
 }
 
 // TestPage renders a print-calibration page: the certificate's outer frame
 // dashed, crosshairs with mm rulers at the corners and the center, and the
 // current offsets, all moved by the offsets as a certificate would be.
-func (f *Font) TestPage(w io.Writer, l Layout) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("write test page: gofpdf panicked: %v", r)
-		}
-	}()
-	d := f.newDoc(testTitle)
-	d.pdf.AddPage()
+func (f *Font) TestPage(w io.Writer, l Layout) error {
+	font, err := f.subset([]rune(fixedText))
+	if err != nil {
+		return fmt.Errorf("write the test page: font: %w", err)
+	}
+	r := &run{f: f, title: testTitle, pages: 1, font: font}
+	r.draw = func(d *doc, _ int) error {
+		d.testPage(l)
+		return nil
+	}
+	return r.write(w, nil)
+}
+
+func (d *doc) testPage(l Layout) {
 	d.pdf.TransformBegin()
 	d.pdf.TransformTranslate(l.OffsetXmm, l.OffsetYmm)
 
@@ -182,13 +205,9 @@ func (f *Font) TestPage(w io.Writer, l Layout) (err error) {
 		d.textAt(pageW/2, 140+float64(i)*6, line, 'C')
 	}
 	d.pdf.TransformEnd()
-	if err := d.pdf.Output(w); err != nil {
-		return fmt.Errorf("write test page: %w", err)
-	}
-	return nil
 }
 
-// doc is one PDF being drawn. Text is set in the CJK font, and in
+// doc is one page being drawn. Text is set in the CJK font, and in
 // Helvetica where the CJK font lacks a character: Droid Sans Fallback, for
 // one, has no Latin letters or digits. Helvetica is one of the PDF base
 // fonts, so it is not embedded and needs no file.
@@ -201,15 +220,6 @@ type doc struct {
 }
 
 const latinFamily = "Helvetica"
-
-func (f *Font) newDoc(title string) *doc {
-	d := &doc{pdf: f.newPDF(), f: f, latin: gofpdf.New("L", "mm", "A4", "")}
-	d.pdf.SetTitle(title, true)
-	d.pdf.SetCreator("partyschool", false)
-	d.cp1252 = d.pdf.UnicodeTranslatorFromDescriptor("")
-	d.font(colorInk, 12)
-	return d
-}
 
 // font sets the colour and size of the text drawn next.
 func (d *doc) font(c pdfColor, size float64) {
@@ -326,6 +336,9 @@ func (f *Font) check(c *Printed) error {
 	if c.VerifyURL == "" {
 		return fmt.Errorf("certificate %s: no verification URL for the QR code", c.Serial)
 	}
+	if len(c.VerifyURL) > maxVerifyURL {
+		return fmt.Errorf("certificate %s: verification URL of %d bytes, too long for a legible QR code", c.Serial, len(c.VerifyURL))
+	}
 	fields := []struct{ name, text string }{
 		{"trainee name", c.TraineeName},
 		{"course title", c.CourseTitle},
@@ -342,42 +355,61 @@ func (f *Font) check(c *Printed) error {
 	return nil
 }
 
-// sealPNG checks the seal and re-encodes it as the 8-bit, non-interlaced
-// RGBA PNG that gofpdf reads (it refuses 16-bit and interlaced files),
-// shrunk to at most sealPixels on a side: gofpdf splits and recompresses
-// the alpha channel of every document's copy, and 600 pixels over 40 mm is
-// already 380 dpi. It returns the PNG and its width over its height. The
-// last seal is kept, as every print run uses the same one.
-func (f *Font) sealPNG(b []byte) ([]byte, float64, error) {
+// sealImage is the seal as the PDF stores it, once per document: its
+// colour and its transparency (a soft mask) as zlib-compressed samples.
+type sealImage struct {
+	w, h       int
+	aspect     float64 // width over height
+	rgb, alpha []byte
+}
+
+// sealImage checks the seal and turns it into the image the PDF stores,
+// shrunk to at most sealPixels on a side: 600 pixels over 40 mm is already
+// 380 dpi. The last seal is kept, as every print run uses the same one,
+// so its pixels are compressed once, not per PDF.
+func (f *Font) sealImage(b []byte) (*sealImage, error) {
 	if len(b) == 0 {
-		return nil, 0, nil
+		return nil, nil
 	}
 	f.sealMu.Lock()
 	defer f.sealMu.Unlock()
-	if f.seal.png != nil && bytes.Equal(f.seal.src, b) {
-		return f.seal.png, f.seal.aspect, nil
+	if f.seal.img != nil && bytes.Equal(f.seal.src, b) {
+		return f.seal.img, nil
 	}
 	cfg, err := png.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
-		return nil, 0, fmt.Errorf("seal image: %w", err)
+		return nil, fmt.Errorf("seal image: %w", err)
 	}
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxSealPixels || cfg.Height > maxSealPixels {
-		return nil, 0, fmt.Errorf("seal image: %d×%d pixels, want at most %d on a side", cfg.Width, cfg.Height, maxSealPixels)
+		return nil, fmt.Errorf("seal image: %d×%d pixels, want at most %d on a side", cfg.Width, cfg.Height, maxSealPixels)
 	}
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil {
-		return nil, 0, fmt.Errorf("seal image: %w", err)
+		return nil, fmt.Errorf("seal image: %w", err)
 	}
 	r := img.Bounds()
 	rgba := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 	draw.Draw(rgba, rgba.Bounds(), img, r.Min, draw.Src)
 	rgba = shrink(rgba, sealPixels)
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, rgba); err != nil {
-		return nil, 0, fmt.Errorf("seal image: %w", err)
+	w, h := rgba.Rect.Dx(), rgba.Rect.Dy()
+	rgb, alpha := make([]byte, 0, 3*w*h), make([]byte, 0, w*h)
+	for i := 0; i < len(rgba.Pix); i += 4 {
+		rgb = append(rgb, rgba.Pix[i:i+3]...)
+		alpha = append(alpha, rgba.Pix[i+3])
 	}
-	f.seal.src, f.seal.png, f.seal.aspect = bytes.Clone(b), buf.Bytes(), float64(r.Dx())/float64(r.Dy())
-	return f.seal.png, f.seal.aspect, nil
+	s := &sealImage{w: w, h: h, aspect: float64(r.Dx()) / float64(r.Dy()), rgb: deflate(rgb), alpha: deflate(alpha)}
+	f.seal.src, f.seal.img = bytes.Clone(b), s
+	return s, nil
+}
+
+// deflate compresses b with zlib at the best level: for the seal, which
+// is compressed once and sent with every PDF.
+func deflate(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
 }
 
 // shrink scales img down by a whole factor, averaging blocks of pixels
@@ -411,7 +443,7 @@ func shrink(img *image.NRGBA, limit int) *image.NRGBA {
 
 // certificate draws a certificate's text and QR code, and returns the x
 // of the centre of the school's name, where the seal goes.
-func (d *doc) certificate(c *Printed, qr *qrcode.QRCode) float64 {
+func (d *doc) certificate(c *Printed, qr [][]bool) float64 {
 	title, courseLabel, datesLabel := titleCourse, labelCourse, labelDates
 	titleSize, titleGap := 40.0, 0.6
 	if c.Kind == "mentoring" {
@@ -476,17 +508,16 @@ func (d *doc) certificate(c *Printed, qr *qrcode.QRCode) float64 {
 	return cx
 }
 
-// qr draws the QR code as vector squares on a white ground (its quiet zone
-// included): sharp at any printer resolution, and no image to encode.
-func (d *doc) qr(q *qrcode.QRCode) {
-	bits := q.Bitmap()
+// qr draws the QR code, bits with its quiet zone, as vector rectangles on
+// a white ground: sharp at any printer resolution, and no image to
+// encode. Each run of dark modules in a row is one rectangle.
+func (d *doc) qr(bits [][]bool) {
 	n := len(bits)
 	k := d.pdf.GetConversionRatio() // points per mm
 	_, h := d.pdf.GetPageSize()
 	m := qrSize / float64(n) * k
-	var b strings.Builder
 	// In module units, y down, from the code's top-left corner.
-	fmt.Fprintf(&b, "q %.4f 0 0 %.4f %.2f %.2f cm 1 g 0 0 %d %d re f 0 g\n", m, -m, qrX*k, (h-qrY)*k, n, n)
+	b := fmt.Appendf(make([]byte, 0, 4096), "q %.4f 0 0 %.4f %.2f %.2f cm 1 g 0 0 %d %d re f 0 g\n", m, -m, qrX*k, (h-qrY)*k, n, n)
 	for y, row := range bits {
 		for x := 0; x < n; {
 			if !row[x] {
@@ -497,22 +528,43 @@ func (d *doc) qr(q *qrcode.QRCode) {
 			for x < n && row[x] {
 				x++
 			}
-			fmt.Fprintf(&b, "%d %d %d 1 re ", start, y, x-start)
+			b = strconv.AppendInt(b, int64(start), 10)
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(y), 10)
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(x-start), 10)
+			b = append(b, " 1 re "...)
 		}
 	}
-	b.WriteString("f Q")
-	d.pdf.RawWriteStr(b.String())
+	b = append(b, "f Q"...)
+	d.pdf.RawWriteStr(string(b))
 }
 
 // seal stamps the seal over the school's name and the date, centred on cx.
 func (d *doc) seal(cx, aspect float64) {
-	h := sealSize
-	w := h * aspect
+	x, y, w, h := sealBox(cx, aspect)
+	d.image(sealName, x, y, w, h)
+}
+
+// sealBox is where the seal goes, in mm: at most sealSize on a side,
+// centred on cx, between the school's name and the date.
+func sealBox(cx, aspect float64) (x, y, w, h float64) {
+	h = sealSize
+	w = h * aspect
 	if w > sealSize {
 		w, h = sealSize, sealSize/aspect
 	}
 	cy := (schoolY+issuedY)/2 - 3
-	d.pdf.ImageOptions("seal", cx-w/2, cy-h/2, w, h, false, gofpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	return cx - w/2, cy - h/2, w, h
+}
+
+// image shows the shared image XObject name at (x, y), w by h mm, as
+// gofpdf's ImageOptions would; the image itself is written once per
+// document (see run), not registered with gofpdf for each page.
+func (d *doc) image(name string, x, y, w, h float64) {
+	k := d.pdf.GetConversionRatio()
+	_, ph := d.pdf.GetPageSize()
+	d.pdf.RawWriteStr(fmt.Sprintf("q %.5f 0 0 %.5f %.5f %.5f cm /%s Do Q", w*k, h*k, x*k, (ph-(y+h))*k, name))
 }
 
 // border draws the double frame and the ornaments.

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -652,4 +653,99 @@ func TestCertificateJourneyOnPhone(t *testing.T) {
 		t.Errorf("after one verification of %s the list shows %q", first.Serial, list)
 	}
 	t.Logf("the certificate journey took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// certMany is the size of the course printed in TestCertificatePrintProgress:
+// enough for the page to show the progress of printing.
+const certMany = 240
+
+// TestCertificatePrintProgress: on a phone, the coordinator of a course of
+// 240 certificates taps 打印全部; while the browser downloads the one PDF,
+// which streams as it is made, the page counts the pages made, up to all
+// of them, and the file downloaded is one PDF of 240 pages.
+func TestCertificatePrintProgress(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	sc := addCertificateCourse(t, s)
+	certPath := fmt.Sprintf("/courses/%d/certificates", sc.Course)
+	// The trainees and their certificates go straight into the database:
+	// issuing is the other journey's.
+	if _, err := s.DB.Exec(`
+		INSERT INTO users (username, name, role, password_hash)
+		SELECT 'many' || i, '学员' || i, 'trainee', '$argon2id$unused' FROM generate_series(1, $1::int) i`, certMany); err != nil {
+		t.Fatalf("add the trainees: %v", err)
+	}
+	if _, err := s.DB.Exec(`
+		INSERT INTO certificates (prefix, year, number, serial, code, kind, trainee_id, course_id,
+		                          trainee_name, course_title, starts_on, ends_on, credit_hours, issued_on)
+		SELECT 'MANY', 2026, row_number() OVER (ORDER BY u.id), 'MANY-2026-' || lpad((row_number() OVER (ORDER BY u.id))::text, 6, '0'),
+		       translate(substr(md5(u.username), 1, 26), '0189', 'wxyz'), 'course', u.id, c.id,
+		       u.name, c.title, c.starts_on, c.ends_on, c.credit_hours, current_date
+		FROM users u, courses c WHERE u.username LIKE 'many%' AND c.id = $1`, sc.Course); err != nil {
+		t.Fatalf("add the certificates: %v", err)
+	}
+
+	v := s.newVisitor(t, "certificates-progress")
+	v.open("/login")
+	v.signIn("coordinator", "partyschool")
+	downloads := t.TempDir()
+	v.do("let the browser save downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		c := chromedp.FromContext(ctx)
+		_, err := cdp.Call(ctx, c.Browser, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: c.BrowserContextID, DownloadPath: downloads})
+		return err
+	}))
+	p := v.open(certPath)
+	checkPhonePage(t, v, p, "many")
+	if got := certText(v, "[data-print-status]"); got != "" {
+		t.Errorf("before printing the progress line shows %q", got)
+	}
+
+	v.do("tap 打印全部", chromedp.Click(chromedp.CSS(`main a[data-print-progress]`)))
+	want := fmt.Sprintf("已生成全部 %d 页。", certMany)
+	done := run(v, "wait for the page to count every page", chromedp.Poll[string](fmt.Sprintf(`(() => {
+		const el = document.querySelector("[data-print-status]");
+		const text = el && !el.hidden ? el.innerText.replace(/\s+/g, " ").trim() : "";
+		return text.includes(%s) || text.includes("中断") ? text : false;
+	})()`, jsString(want)), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(stepTimeout)))
+	v.screenshot("many-printed")
+	if !strings.Contains(done, want) {
+		t.Fatalf("after printing the page says %q, want %q", done, want)
+	}
+	if bar := run(v, "read the progress bar", chromedp.Evaluate[[]float64](`(() => {
+		const bar = document.querySelector("[data-print-status] progress");
+		return [bar.value, bar.max];
+	})()`)); len(bar) != 2 || bar[0] != certMany || bar[1] != certMany {
+		t.Errorf("the progress bar stands at %v, want [%d %d]", bar, certMany, certMany)
+	}
+
+	file := certDownloaded(t, downloads, "证书-"+certCode+".pdf")
+	if pdfinfo := certTool(t, "pdfinfo"); pdfinfo != "" {
+		if m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)$`).FindStringSubmatch(certRun(t, pdfinfo, file)); m == nil || m[1] != fmt.Sprint(certMany) {
+			t.Errorf("pdfinfo says the downloaded PDF has %v pages, want %d", m, certMany)
+		}
+	}
+}
+
+// certDownloaded waits for the browser to finish saving name in dir and
+// returns its path.
+func certDownloaded(t *testing.T, dir, name string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		st, err := os.Stat(path)
+		if err == nil && st.Size() > 0 {
+			return path
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Fatalf("the browser saved no %s within %s (the folder holds %q)", name, stepTimeout, names)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

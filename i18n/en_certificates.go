@@ -143,9 +143,12 @@ var enCertificates = map[string]string{
 	"certificates.placeholder.hours":  "the credit hours",
 	"certificates.placeholder.school": "the school's name",
 	"certificates.print.busy":         "The server is making other certificates; please try again in a moment.",
-	"certificates.print.part":         "Part %d (certificates %d–%d)",
-	"certificates.print.parts":        "More than %d certificates: download them in several PDFs:",
 	"certificates.settings.seal.deep": "The seal is a 16-bit-per-channel PNG; please save it as an ordinary 8-bit PNG and upload it again.",
+
+	"certificates.print.progress.waiting": "Getting the PDF ready…",
+	"certificates.print.progress.running": "Making the PDF: %s of %s pages done, downloading as they come.",
+	"certificates.print.progress.done":    "All %s pages made. Open the PDF to print once the browser has finished downloading it.",
+	"certificates.print.progress.failed":  "Making the PDF stopped: the download is incomplete. Please click to download it again.",
 }
 
 func init() { merge(en, enCertificates) }

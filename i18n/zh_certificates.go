@@ -143,9 +143,12 @@ var zhCertificates = map[string]string{
 	"certificates.placeholder.hours":  "学时",
 	"certificates.placeholder.school": "学校名称",
 	"certificates.print.busy":         "服务器正在生成其他证书，请稍后再试。",
-	"certificates.print.part":         "第 %d 部分（第 %d–%d 份）",
-	"certificates.print.parts":        "证书超过 %d 份，分成几个 PDF 下载：",
 	"certificates.settings.seal.deep": "印章图片是每通道 16 位的 PNG，请另存为普通（8 位）PNG 后再上传。",
+
+	"certificates.print.progress.waiting": "正在准备生成 PDF……",
+	"certificates.print.progress.running": "正在生成：已完成 %s / %s 页，浏览器正在同时下载。",
+	"certificates.print.progress.done":    "已生成全部 %s 页。浏览器下载完成后即可打开打印。",
+	"certificates.print.progress.failed":  "生成中断，下载的 PDF 不完整，请重新点击下载。",
 }
 
 func init() { merge(zh, zhCertificates) }
