@@ -76,7 +76,11 @@ const usage = `usage:
   partyschool version
 `
 
-func setup(ctx context.Context) (app.Config, *slog.Logger, *sqlx.DB, error) {
+// setup reads the configuration and connects: as the serving role
+// (DATABASE_URL) for serve, as the schema's owner (MIGRATION_DATABASE_URL
+// when set, else DATABASE_URL too) for the commands that change the schema
+// or load data.
+func setup(ctx context.Context, asOwner bool) (app.Config, *slog.Logger, *sqlx.DB, error) {
 	cfg, err := app.LoadConfig(os.Getenv)
 	if err != nil {
 		return cfg, nil, nil, err
@@ -85,11 +89,57 @@ func setup(ctx context.Context) (app.Config, *slog.Logger, *sqlx.DB, error) {
 	if cfg.DatabaseURL == "" {
 		return cfg, logger, nil, errors.New("DATABASE_URL is not set (`make run` starts a private database and sets it)")
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	url := cfg.DatabaseURL
+	if asOwner && cfg.MigrationDatabaseURL != "" {
+		url = cfg.MigrationDatabaseURL
+	}
+	db, err := database.Open(ctx, url)
 	if err != nil {
 		return cfg, logger, nil, err
 	}
 	return cfg, logger, db, nil
+}
+
+// prepareSchema brings the schema up to date before serving. With a
+// separate owner (MIGRATION_DATABASE_URL) the owner migrates and then
+// grants the serving role what it needs; either way a serving role that
+// could rewrite the audit log is reported.
+func prepareSchema(ctx context.Context, cfg app.Config, db *sqlx.DB, logger *slog.Logger) error {
+	if cfg.MigrationDatabaseURL == "" {
+		if err := database.MigrateUp(ctx, db, logger); err != nil {
+			return err
+		}
+	} else {
+		owner, err := database.Open(ctx, cfg.MigrationDatabaseURL)
+		if err != nil {
+			return fmt.Errorf("MIGRATION_DATABASE_URL: %w", err)
+		}
+		defer owner.Close()
+		if err := database.MigrateUp(ctx, owner, logger); err != nil {
+			return err
+		}
+		var serving, owning string
+		if err := db.GetContext(ctx, &serving, `SELECT current_user`); err != nil {
+			return fmt.Errorf("serving role: %w", err)
+		}
+		if err := owner.GetContext(ctx, &owning, `SELECT current_user`); err != nil {
+			return fmt.Errorf("owning role: %w", err)
+		}
+		if serving != owning {
+			if err := database.GrantRuntime(ctx, owner, serving); err != nil {
+				return err
+			}
+		}
+	}
+	protected, err := database.AuditLogProtected(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !protected {
+		logger.Warn("the audit log is not protected from the serving database role: it is a superuser, owns the log or may change it;" +
+			" serve as an unprivileged role (DATABASE_URL) and migrate as the owner (MIGRATION_DATABASE_URL), see the README")
+	}
+	return nil
 }
 
 func serve() error {
@@ -98,12 +148,12 @@ func serve() error {
 	// After the first signal, restore the default handling: a second
 	// Ctrl-C ends the process at once instead of waiting for the drain.
 	go func() { <-ctx.Done(); stop() }()
-	cfg, logger, db, err := setup(ctx)
+	cfg, logger, db, err := setup(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := database.MigrateUp(ctx, db, logger); err != nil {
+	if err := prepareSchema(ctx, cfg, db, logger); err != nil {
 		return err
 	}
 	srv, err := app.New(cfg, db, logger)
@@ -120,7 +170,7 @@ func migrate(args []string) error {
 		return errors.New("usage: partyschool migrate up|down|status")
 	}
 	ctx := context.Background()
-	_, logger, db, err := setup(ctx)
+	_, logger, db, err := setup(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -171,7 +221,7 @@ func seedCmd(args []string) error {
 // schema up to date.
 func withMigratedDB(f func(ctx context.Context, db *sqlx.DB) error) error {
 	ctx := context.Background()
-	_, logger, db, err := setup(ctx)
+	_, logger, db, err := setup(ctx, true)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,26 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"partyschool/app"
 	"partyschool/auth"
 	"partyschool/dbtest"
 	"partyschool/seed"
@@ -13,6 +28,244 @@ import (
 
 func init() {
 	auth.SetHashParams(auth.HashParams{Memory: 64, Time: 1, Threads: 1})
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	binary    string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// buildBinary compiles the real partyschool binary once for the tests that
+// run it as a process: the outage and SIGTERM tests need its own main, its
+// own signal handling and its own connection pool, not a server in the test.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "partyschool-main-")
+		if buildErr != nil {
+			return
+		}
+		binary = filepath.Join(buildDir, "partyschool")
+		if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v", buildErr)
+	}
+	return binary
+}
+
+// process is the real binary serving a database.
+type process struct {
+	URL string
+
+	cmd    *exec.Cmd
+	log    *lockedBuffer
+	exited chan struct{} // closed when the process has exited
+	err    error         // how it exited, once exited is closed
+}
+
+// serveBinary starts `partyschool serve` on a free port, with the extra
+// environment given, and waits until /readyz answers 200. It serves as an
+// unprivileged role of its own (dbtest.RuntimeURL), as deployed, and
+// migrates as ownerURL's role, whose connection owner is. When the test
+// ends the process is killed if it still runs; a failed test gets its log.
+func serveBinary(t *testing.T, owner *sqlx.DB, ownerURL string, extraEnv ...string) *process {
+	t.Helper()
+	bin := buildBinary(t)
+	runtimeURL := dbtest.RuntimeURL(t, owner, ownerURL)
+	addr := freeAddr(t)
+	p := &process{URL: "http://" + addr, log: new(lockedBuffer), exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = append(os.Environ(), "DATABASE_URL="+runtimeURL, "MIGRATION_DATABASE_URL="+ownerURL,
+		"ADDR="+addr, "BASE_URL="+p.URL, "LOG_LEVEL=warn")
+	p.cmd.Env = append(p.cmd.Env, extraEnv...)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	dieWithParent(p.cmd)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start partyschool serve: %v", err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", p.log.String())
+		}
+	})
+	if !waitFor(30*time.Second, func() bool { return p.status("/readyz") == http.StatusOK }) {
+		t.Fatalf("GET /readyz did not answer 200 within 30s")
+	}
+	if strings.Contains(p.log.String(), "audit log is not protected") {
+		t.Errorf("serving as an unprivileged role, the server says the audit log is not protected")
+	}
+	return p
+}
+
+// status is the status of a GET, 0 when the request failed.
+func (p *process) status(path string) int {
+	client := http.Client{Timeout: 5 * time.Second}
+	res, err := client.Get(p.URL + path)
+	if err != nil {
+		return 0
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// addUser creates an account with the binary's own command, the way the
+// README tells an administrator to.
+func addUser(t *testing.T, databaseURL, role, username, password string) {
+	t.Helper()
+	cmd := exec.Command(buildBinary(t), "user", "add", "--role", role, "--username", username)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL)
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("partyschool user add: %v\n%s", err, out)
+	}
+}
+
+// browser is an HTTP client with cookies that signs in and posts forms
+// with its CSRF token, as a browser does.
+type browser struct {
+	base   string
+	client *http.Client
+}
+
+func newBrowser(t *testing.T, base string, timeout time.Duration) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{base: base, client: &http.Client{
+		Jar:     jar,
+		Timeout: timeout,
+		// The answer to a form is its redirect, not the page it leads to.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// answer is what the server said, or err when it said nothing.
+type answer struct {
+	status int
+	body   string
+	took   time.Duration
+	err    error
+}
+
+func (b *browser) do(req *http.Request) answer {
+	began := time.Now()
+	res, err := b.client.Do(req)
+	if err != nil {
+		return answer{err: err, took: time.Since(began)}
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	return answer{status: res.StatusCode, body: string(body), err: err, took: time.Since(began)}
+}
+
+func (b *browser) get(path string) answer {
+	req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+	return b.do(req)
+}
+
+// post submits a form; the CSRF token comes from the browser's cookie, as
+// the hidden field of every form repeats it.
+func (b *browser) post(path string, form url.Values) answer {
+	u, _ := url.Parse(b.base)
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == "ps_csrf" {
+			f.Set("_csrf", c.Value)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// login signs in and fails the test unless the server redirects.
+func (b *browser) login(t *testing.T, username, password string) {
+	t.Helper()
+	if a := b.get("/login"); a.status != http.StatusOK {
+		t.Fatalf("GET /login: %d %v", a.status, a.err)
+	}
+	a := b.post("/login", url.Values{"username": {username}, "password": {password}})
+	if a.status != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d %v", username, a.status, a.err)
+	}
+}
+
+// waitFor polls ok until it holds or the time is up.
+func waitFor(limit time.Duration, ok func() bool) bool {
+	deadline := time.Now().Add(limit)
+	for {
+		if ok() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find a free port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// lockedBuffer is a buffer that a process writes while a test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// signal sends sig to the process.
+func (p *process) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("send %v: %v", sig, err)
+	}
 }
 
 // withStdin runs f with os.Stdin reading the given text, as a pipe.
@@ -142,5 +395,107 @@ func TestMigrateCommands(t *testing.T) {
 	}
 	if err := run([]string{"frobnicate"}); err == nil {
 		t.Error("unknown command accepted")
+	}
+}
+
+// TestSIGTERMDrainsRequests stops the real binary the way a service
+// manager does, with requests in flight (SECURITY.md 19, issue 9 item 3).
+// The requests are held inside PostgreSQL by table locks the test takes:
+// a page, an export and a save. After SIGTERM new connections are refused
+// at once, the held requests finish with their answers once the locks go,
+// the save is kept, and the process exits cleanly and promptly.
+func TestSIGTERMDrainsRequests(t *testing.T) {
+	const password = "shutdown drill passphrase"
+	db, dbURL := dbtest.NewWithURL(t)
+	addUser(t, dbURL, "coordinator", "drill", password)
+	srv := serveBinary(t, db, dbURL, "REQUEST_TIMEOUT=30s")
+	staff := newBrowser(t, srv.URL, time.Minute)
+	staff.login(t, "drill", password)
+	visitor := newBrowser(t, srv.URL, time.Minute)
+
+	ctx := context.Background()
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE courses, communities, lecturers IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+
+	held := []struct {
+		what string
+		send func() answer
+		want int
+	}{
+		{"GET /courses", func() answer { return visitor.get("/courses") }, http.StatusOK},
+		{"GET /lecturers/export.xlsx", func() answer { return staff.get("/lecturers/export.xlsx") }, http.StatusOK},
+		{"POST /communities", func() answer {
+			return staff.post("/communities", url.Values{"name": {"停机演练社区"}, "district": {"shutdown"}})
+		}, http.StatusSeeOther},
+	}
+	answers := make([]chan answer, len(held))
+	for i, h := range held {
+		answers[i] = make(chan answer, 1)
+		go func() { answers[i] <- h.send() }()
+	}
+	// Every request has reached PostgreSQL and waits for a lock.
+	waiting := func() bool {
+		var n int
+		err := db.GetContext(ctx, &n, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		return err == nil && n == len(held)
+	}
+	if !waitFor(20*time.Second, waiting) {
+		t.Fatalf("the requests did not all reach the locks")
+	}
+
+	srv.signal(t, syscall.SIGTERM)
+	stopped := time.Now()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	refused := waitFor(5*time.Second, func() bool {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return true
+		}
+		conn.Close()
+		return false
+	})
+	if !refused {
+		t.Error("new connections are still accepted 5s after SIGTERM")
+	}
+	select {
+	case <-srv.exited:
+		t.Fatalf("the server exited with requests in flight: %v", srv.err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, h := range held {
+		select {
+		case a := <-answers[i]:
+			if a.err != nil || a.status != h.want {
+				t.Errorf("%s in flight at SIGTERM: %d %v, want %d", h.what, a.status, a.err, h.want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("%s in flight at SIGTERM: no answer within 30s", h.what)
+		}
+	}
+	select {
+	case <-srv.exited:
+		if srv.err != nil {
+			t.Errorf("after SIGTERM the server exited with %v, want a clean exit", srv.err)
+		}
+	case <-time.After(app.ShutdownTimeout):
+		t.Fatalf("the server did not exit within its shutdown timeout (%v)", app.ShutdownTimeout)
+	}
+	if took := time.Since(stopped); took > 10*time.Second {
+		t.Errorf("the server took %v to exit after its last request", took)
+	}
+	var saved int
+	if err := db.GetContext(ctx, &saved, `SELECT count(*) FROM communities WHERE name = '停机演练社区'`); err != nil || saved != 1 {
+		t.Errorf("the save in flight at SIGTERM: %d rows (%v), want 1", saved, err)
 	}
 }

@@ -12,15 +12,16 @@ import (
 
 // Config is everything the server reads from its environment.
 type Config struct {
-	DatabaseURL    string        // DATABASE_URL
-	Addr           string        // ADDR: where to listen
-	BaseURL        *url.URL      // BASE_URL: the public address, for every absolute link
-	LogLevel       slog.Level    // LOG_LEVEL: debug, info, warn, error
-	TrustedProxies []string      // TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
-	RequestTimeout time.Duration // REQUEST_TIMEOUT: the deadline of each request's queries
-	SessionIdle    time.Duration // SESSION_IDLE: sign out after this long unused
-	SessionMax     time.Duration // SESSION_MAX: sign out this long after sign-in
-	BodyLimit      int           // bytes; larger request bodies are refused
+	DatabaseURL          string        // DATABASE_URL: as the role the server runs as
+	MigrationDatabaseURL string        // MIGRATION_DATABASE_URL: as the schema's owner; unset, DATABASE_URL's role migrates too
+	Addr                 string        // ADDR: where to listen
+	BaseURL              *url.URL      // BASE_URL: the public address, for every absolute link
+	LogLevel             slog.Level    // LOG_LEVEL: debug, info, warn, error
+	TrustedProxies       []string      // TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
+	RequestTimeout       time.Duration // REQUEST_TIMEOUT: the deadline of each request's queries
+	SessionIdle          time.Duration // SESSION_IDLE: sign out after this long unused
+	SessionMax           time.Duration // SESSION_MAX: sign out this long after sign-in
+	BodyLimit            int           // bytes; larger request bodies are refused
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag: when
@@ -36,9 +37,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return def
 	}
 	cfg := Config{
-		DatabaseURL: env("DATABASE_URL", ""),
-		Addr:        env("ADDR", "127.0.0.1:8080"),
-		BodyLimit:   6 << 20, // a 5 MiB spreadsheet and its multipart envelope
+		DatabaseURL:          env("DATABASE_URL", ""),
+		MigrationDatabaseURL: env("MIGRATION_DATABASE_URL", ""),
+		Addr:                 env("ADDR", "127.0.0.1:8080"),
+		BodyLimit:            6 << 20, // a 5 MiB spreadsheet and its multipart envelope
 	}
 	var errs []error
 

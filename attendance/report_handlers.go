@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"partyschool/audit"
 	"partyschool/courses"
 	"partyschool/i18n"
 	"partyschool/sheets"
@@ -128,6 +129,10 @@ func (h *Handler) ExportSessionReport(c *fiber.Ctx) error {
 	if err := sheets.WriteXLSX(&buf, "课次考勤", sessionHeader, rows); err != nil {
 		return err
 	}
+	if err := audit.Record(c.UserContext(), h.Store.db, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "attendance.export",
+		Object: fmt.Sprintf("session %d", s.ID), Details: map[string]any{"course": s.CourseID, "rows": len(rows)}, ClientIP: web.ClientIP(c)}); err != nil {
+		return err
+	}
 	h.Logger.Info("session attendance exported", "by", web.ViewerOf(c).ID, "session", s.ID, "course", s.CourseID,
 		"rows", len(rows), "request_id", web.RequestID(c))
 	name := fmt.Sprintf("考勤-%s-%s.xlsx", s.CourseCode, s.StartsAt.In(web.Shanghai).Format("20060102-1504"))
@@ -225,6 +230,10 @@ func (h *Handler) ExportCourseReport(c *fiber.Ctx) error {
 	if err := sheets.WriteXLSX(&buf, "课程考勤", header, rows); err != nil {
 		return err
 	}
+	if err := audit.Record(c.UserContext(), h.Store.db, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "attendance.export",
+		Object: fmt.Sprintf("course %d", course.ID), Details: map[string]any{"code": course.Code, "trainees": len(r.Rows), "sessions": len(r.Sessions)}, ClientIP: web.ClientIP(c)}); err != nil {
+		return err
+	}
 	h.Logger.Info("course attendance exported", "by", web.ViewerOf(c).ID, "course", course.ID, "code", course.Code,
 		"trainees", len(r.Rows), "sessions", len(r.Sessions), "request_id", web.RequestID(c))
 	return sendReportXLSX(c, "课程考勤-"+course.Code+".xlsx", buf.Bytes())
@@ -316,6 +325,10 @@ func (h *Handler) ExportTraineeReport(c *fiber.Ctx) error {
 	}
 	var buf bytes.Buffer
 	if err := sheets.WriteXLSX(&buf, "学员考勤", traineeHeader, rows); err != nil {
+		return err
+	}
+	if err := audit.Record(c.UserContext(), h.Store.db, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "attendance.export",
+		Object: fmt.Sprintf("user %d", t.ID), Details: map[string]any{"courses": len(r.Courses), "rows": len(rows)}, ClientIP: web.ClientIP(c)}); err != nil {
 		return err
 	}
 	h.Logger.Info("trainee attendance exported", "by", web.ViewerOf(c).ID, "trainee", t.ID,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"partyschool/audit"
 	"partyschool/web"
 )
 
@@ -94,9 +95,19 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 		} else {
 			h.Logger.Info("login failed: unknown username", "ip", ip, "request_id", web.RequestID(c))
 		}
+		reason := "password"
+		if u == nil {
+			reason = "unknown account"
+		}
+		if err := h.auditLogin(ctx, "auth.login_failed", u, reason, ip); err != nil {
+			return err
+		}
 		return h.renderLogin(c, fiber.StatusUnprocessableEntity, f, web.T(c, "login.failed"))
 	}
 	if u.Disabled() {
+		if err := h.auditLogin(ctx, "auth.login_failed", u, "disabled", ip); err != nil {
+			return err
+		}
 		return h.renderLogin(c, fiber.StatusForbidden, f, web.T(c, "login.disabled"))
 	}
 	if err := h.Store.Succeeded(ctx, attempt, key); err != nil {
@@ -106,7 +117,30 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 		return err
 	}
 	h.Logger.Info("login", "user_id", u.ID, "ip", ip, "request_id", web.RequestID(c))
+	if err := h.auditLogin(ctx, "auth.login", u, "", ip); err != nil {
+		return err
+	}
 	return c.Redirect(f.Next, fiber.StatusSeeOther)
+}
+
+// auditLogin adds a sign-in, or a refused one, to the audit log: the
+// account when there is one (as the actor of a sign-in, the object of a
+// refusal, which may be someone else's guess), the reason of a refusal, the
+// address. What was typed is not kept: an unknown "username" is often a
+// password typed in the wrong box. Attempts refused by the throttle are
+// not added: they check no password, and login_failures counts them.
+func (h *Handler) auditLogin(ctx context.Context, action string, u *User, reason string, ip string) error {
+	e := audit.Entry{Action: action, ClientIP: ip}
+	if reason != "" {
+		e.Details = map[string]any{"reason": reason}
+	}
+	if u != nil {
+		e.Object = UserObject(u.ID)
+		if action == "auth.login" {
+			e.ActorID = u.ID
+		}
+	}
+	return audit.Record(ctx, h.Store.db, e)
 }
 
 // account finds the account a sign-in names: by mobile number when what
@@ -331,7 +365,7 @@ func (h *Handler) ChangePassword(c *fiber.Ctx) error {
 	if errs.Any() {
 		return h.renderAccount(c, fiber.StatusUnprocessableEntity, errs)
 	}
-	if err := h.Store.SetPassword(ctx, u.ID, next); err != nil {
+	if err := h.Store.SetPassword(ctx, u.ID, next, u.ID, web.ClientIP(c)); err != nil {
 		return err
 	}
 	if err := h.startSession(c, u.ID); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"partyschool/audit"
 	"partyschool/database"
 )
 
@@ -172,38 +173,42 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, int, error
 }
 
 // SetRole changes a user's role and ends their sessions, so the new
-// privileges start with a fresh sign-in (SECURITY.md 7).
-func (s *Store) SetRole(ctx context.Context, userID int64, role string) error {
-	return s.updateAndEndSessions(ctx, userID, `UPDATE users SET role = $2, updated_at = now() WHERE id = $1`, role)
+// privileges start with a fresh sign-in (SECURITY.md 7). The change is in
+// the audit log as done by the user by, from address ip.
+func (s *Store) SetRole(ctx context.Context, userID int64, role string, by int64, ip string) error {
+	return s.updateUser(ctx, userID, true,
+		audit.Entry{ActorID: by, Action: "user.role", Details: map[string]any{"role": role}, ClientIP: ip},
+		`UPDATE users SET role = $2, updated_at = now() WHERE id = $1`, role)
 }
 
-// SetDisabled disables or re-enables a user; disabling ends their sessions.
-func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
+// SetDisabled disables or re-enables a user; disabling ends their
+// sessions. Either is in the audit log.
+func (s *Store) SetDisabled(ctx context.Context, userID int64, disabled bool, by int64, ip string) error {
 	if !disabled {
-		res, err := s.db.ExecContext(ctx, `UPDATE users SET disabled_at = NULL, updated_at = now() WHERE id = $1`, userID)
-		if err != nil {
-			return fmt.Errorf("enable user %d: %w", userID, err)
-		}
-		return database.Affected(res, ErrNotFound)
+		return s.updateUser(ctx, userID, false, audit.Entry{ActorID: by, Action: "user.enable", ClientIP: ip},
+			`UPDATE users SET disabled_at = NULL, updated_at = now() WHERE id = $1`)
 	}
-	return s.updateAndEndSessions(ctx, userID,
+	return s.updateUser(ctx, userID, true, audit.Entry{ActorID: by, Action: "user.disable", ClientIP: ip},
 		`UPDATE users SET disabled_at = coalesce(disabled_at, now()), updated_at = now() WHERE id = $1`)
 }
 
-// SetPassword replaces a user's password and ends all their sessions.
-func (s *Store) SetPassword(ctx context.Context, userID int64, password string) error {
+// SetPassword replaces a user's password and ends all their sessions. The
+// audit log records that it changed and by whom (the user, or whoever
+// reset it), never the password.
+func (s *Store) SetPassword(ctx context.Context, userID int64, password string, by int64, ip string) error {
 	hash, err := HashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
-	return s.updateAndEndSessions(ctx, userID,
+	return s.updateUser(ctx, userID, true, audit.Entry{ActorID: by, Action: "user.password", ClientIP: ip},
 		`UPDATE users SET password_hash = $2, password_changed_at = now(), must_change_password = false,
 		                 updated_at = now() WHERE id = $1`, hash)
 }
 
-// updateAndEndSessions runs one UPDATE of a user ($1 is the id, args follow)
-// and deletes all the user's sessions in the same transaction.
-func (s *Store) updateAndEndSessions(ctx context.Context, userID int64, update string, args ...any) error {
+// updateUser runs one UPDATE of a user ($1 is the id, args follow), ends
+// all the user's sessions when endSessions is set, and adds entry, about
+// the user, to the audit log, all in one transaction.
+func (s *Store) updateUser(ctx context.Context, userID int64, endSessions bool, entry audit.Entry, update string, args ...any) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -216,11 +221,20 @@ func (s *Store) updateAndEndSessions(ctx context.Context, userID int64, update s
 	if err := database.Affected(res, ErrNotFound); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-		return fmt.Errorf("end sessions of user %d: %w", userID, err)
+	if endSessions {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return fmt.Errorf("end sessions of user %d: %w", userID, err)
+		}
+	}
+	entry.Object = UserObject(userID)
+	if err := audit.Record(ctx, tx, entry); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
+
+// UserObject names a user in the audit log.
+func UserObject(id int64) string { return fmt.Sprintf("user %d", id) }
 
 // CreateSession starts a session for a user and returns the cookie token.
 // The token is 256 random bits; only its SHA-256 is stored.

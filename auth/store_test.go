@@ -106,12 +106,12 @@ func TestSessionLifecycle(t *testing.T) {
 
 	// Disabling, a password change and a role change each end all sessions.
 	ends := map[string]func() error{
-		"disable":  func() error { return s.SetDisabled(ctx, u.ID, true) },
-		"password": func() error { return s.SetPassword(ctx, u.ID, "another long password") },
-		"role":     func() error { return s.SetRole(ctx, u.ID, "lecturer") },
+		"disable":  func() error { return s.SetDisabled(ctx, u.ID, true, 0, "") },
+		"password": func() error { return s.SetPassword(ctx, u.ID, "another long password", u.ID, "") },
+		"role":     func() error { return s.SetRole(ctx, u.ID, "lecturer", 0, "") },
 	}
 	for name, end := range ends {
-		if err := s.SetDisabled(ctx, u.ID, false); err != nil {
+		if err := s.SetDisabled(ctx, u.ID, false, 0, ""); err != nil {
 			t.Fatal(err)
 		}
 		a, _, _ := s.CreateSession(ctx, u.ID)
@@ -129,7 +129,7 @@ func TestSessionLifecycle(t *testing.T) {
 		}
 	}
 
-	if err := s.SetRole(ctx, 999999, "admin"); !errors.Is(err, auth.ErrNotFound) {
+	if err := s.SetRole(ctx, 999999, "admin", 0, ""); !errors.Is(err, auth.ErrNotFound) {
 		t.Errorf("SetRole(missing) = %v, want ErrNotFound", err)
 	}
 }

@@ -19,7 +19,8 @@ const (
 	MaxAddressFailures = 100
 )
 
-// Registration throttling. A registration refused because its phone
+// MaxRegistrationFailures limits refused registrations per client address
+// (registration throttling). A registration refused because its phone
 // number or username has an account tells the visitor so: unchecked, that
 // answer lets anyone test which numbers are registered. Such refusals are
 // counted per client address like failed sign-ins (and count towards the

@@ -92,7 +92,7 @@ func (h *Handler) UpdateRole(c *fiber.Ctx) error {
 	if id == web.ViewerOf(c).ID {
 		return h.renderUsers(c, fiber.StatusUnprocessableEntity, "users.self")
 	}
-	if err := h.Store.SetRole(c.UserContext(), id, role); errors.Is(err, ErrNotFound) {
+	if err := h.Store.SetRole(c.UserContext(), id, role, web.ViewerOf(c).ID, web.ClientIP(c)); errors.Is(err, ErrNotFound) {
 		return web.NotFound()
 	} else if err != nil {
 		return err
@@ -119,7 +119,7 @@ func (h *Handler) setDisabled(c *fiber.Ctx, disabled bool) error {
 	if id == web.ViewerOf(c).ID {
 		return h.renderUsers(c, fiber.StatusUnprocessableEntity, "users.self")
 	}
-	if err := h.Store.SetDisabled(c.UserContext(), id, disabled); errors.Is(err, ErrNotFound) {
+	if err := h.Store.SetDisabled(c.UserContext(), id, disabled, web.ViewerOf(c).ID, web.ClientIP(c)); errors.Is(err, ErrNotFound) {
 		return web.NotFound()
 	} else if err != nil {
 		return err

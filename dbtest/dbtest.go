@@ -192,3 +192,39 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// RuntimeURL makes a login role of its own for the test, unprivileged, with
+// the grants the server gives the role it serves as (database.GrantRuntime),
+// and returns the URL of dbURL's database for that role. owner is a
+// superuser's connection to that database, as New and NewWithURL return; the
+// role is dropped when the test ends.
+func RuntimeURL(t testing.TB, owner *sqlx.DB, dbURL string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	role, password := "test_app_"+randomHex(6), randomHex(16)
+	// Utility statements take no parameters; both names are hex.
+	if _, err := owner.ExecContext(ctx, "CREATE ROLE "+quote(role)+" LOGIN PASSWORD '"+password+"'"); err != nil {
+		t.Fatalf("create role: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		// Its grants first, or PostgreSQL refuses to drop a role they name.
+		if _, err := owner.ExecContext(ctx, "DROP OWNED BY "+quote(role)); err != nil {
+			t.Errorf("drop the grants of %s: %v", role, err)
+		}
+		if _, err := owner.ExecContext(ctx, "DROP ROLE "+quote(role)); err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+		}
+	})
+	if err := database.GrantRuntime(ctx, owner, role); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(role, password)
+	return u.String()
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"partyschool/audit"
 	"partyschool/sheets"
 	"partyschool/web"
 )
@@ -132,6 +133,10 @@ func (h *Handler) Export(c *fiber.Ctx) error {
 	full := c.Query("phones") == "full"
 	header, rows, err := h.Store.ExportRows(c.UserContext(), f, full)
 	if err != nil {
+		return err
+	}
+	if err := audit.Record(c.UserContext(), h.Store.db, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "lecturer.export",
+		Object: "lecturer roster", Details: map[string]any{"rows": len(rows), "format": format, "full_phones": full, "filter": f.values().Encode()}, ClientIP: web.ClientIP(c)}); err != nil {
 		return err
 	}
 	h.Logger.Info("roster exported", "by", web.ViewerOf(c).ID, "rows", len(rows), "format", format,

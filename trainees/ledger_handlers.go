@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"partyschool/audit"
 	"partyschool/sheets"
 	"partyschool/web"
 )
@@ -193,6 +194,10 @@ func (h *Handler) ExportHoursReport(c *fiber.Ctx) error {
 	}
 	var buf bytes.Buffer
 	if err := sheets.WriteXLSX(&buf, fmt.Sprintf("%d年学时未达标党员", f.Year), reportHeader, rows); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, h.Store.db, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "credit_hours.export",
+		Object: "credit-hour report", Details: map[string]any{"rows": len(rows), "year": f.Year, "filter": f.values().Encode()}, ClientIP: web.ClientIP(c)}); err != nil {
 		return err
 	}
 	h.Logger.Info("credit-hour report exported", "by", web.ViewerOf(c).ID, "rows", len(rows),

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"partyschool/audit"
 	"partyschool/courses"
 	"partyschool/i18n"
 	"partyschool/sheets"
@@ -393,6 +395,10 @@ func (h *Handler) ExportRoll(c *fiber.Ctx) error {
 	}
 	var buf bytes.Buffer
 	if err := sheets.WriteXLSX(&buf, "学员名单", rollHeader, rows); err != nil {
+		return err
+	}
+	if err := audit.Record(c.UserContext(), h.Store.db, audit.Entry{ActorID: web.ViewerOf(c).ID, Action: "course_roll.export",
+		Object: fmt.Sprintf("course %d", course.ID), Details: map[string]any{"code": course.Code, "rows": len(rows)}, ClientIP: web.ClientIP(c)}); err != nil {
 		return err
 	}
 	h.Logger.Info("roll exported", "by", web.ViewerOf(c).ID, "course", course.ID, "code", course.Code,
