@@ -109,12 +109,12 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 		"/courses/" + taughtCourse + "/certificates", "/certificates", "/certificates?q=CCHY&course=%E7%A4%BE&year=2026&page=2",
 		"/my/certificates", "/verify", "/admin/certificates",
 		"/mentoring", "/mentoring?status=active&community=1&page=2", "/mentoring/new", "/mentoring/" + pair, "/mentoring/" + pair + "/edit",
-		"/mentoring/" + donePair, "/my/mentees", "/my/mentoring",
+		"/mentoring/" + donePair, "/my/mentees", "/my/mentoring", "/my/privacy", "/trainees/deletions",
 	}
 	tables := []string{"users", "sessions", "lecturers", "courses", "course_sessions", "venues", "communities", "import_batches", "school_settings",
 		"trainees", "enrolments", "attendance", "attendance_changes", "attendance_saves", "checkins", "checkin_failures", "feed_tokens",
 		"certificates", "certificate_serials", "audit_log",
-		"mentoring_pairs", "post_days", "post_day_changes", "mentoring_logs", "mentoring_comments", "mentoring_evaluations"}
+		"mentoring_pairs", "post_days", "post_day_changes", "mentoring_logs", "mentoring_comments", "mentoring_evaluations", "deletion_requests"}
 	counts := func() map[string]int {
 		out := map[string]int{}
 		for _, table := range tables {

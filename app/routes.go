@@ -153,6 +153,13 @@ func (s *Server) routeTable() []Route {
 		{post, "/trainees/import", staff, tr.Preview},
 		{post, "/trainees/import/:id", staff, tr.Import},
 		{get, "/trainees/template.xlsx", staff, tr.Template},
+		{get, "/trainees/deletions", staff, tr.Deletions}, // before /trainees/:id
+		{post, "/trainees/deletions/:id/erase", staff, tr.EraseAccount},
+		{post, "/trainees/deletions/:id/decline", staff, tr.DeclineDeletion},
+		{get, "/my/privacy", traineesOnly, tr.MyPrivacy},
+		{get, "/my/data.json", traineesOnly, tr.MyData},
+		{post, "/my/deletion", traineesOnly, tr.RequestDeletion},
+		{post, "/my/deletion/cancel", traineesOnly, tr.CancelDeletion},
 		{get, "/trainees/:id", staff, tr.Show},
 		{get, "/trainees/:id/edit", staff, tr.Edit},
 		{post, "/trainees/:id", staff, tr.Update},

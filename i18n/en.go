@@ -64,7 +64,7 @@ var en = map[string]string{
 	"privacy.title":            "Privacy notice",
 	"privacy.intro":            "This system handles your personal information under China's Personal Information Protection Law and collects only what training requires.",
 	"privacy.what.heading":     "What we collect",
-	"privacy.what":             "Your name, mobile number, username and password (stored only as an irreversible hash); as a trainee, your community, workplace, trainee type (party member, community worker, resident, volunteer), a party member's branch, and optionally your gender; and your enrolment, attendance, credit-hour and certificate records. We do not collect ID-card numbers.",
+	"privacy.what":             "Your name, mobile number, username and password (stored only as an irreversible hash); as a trainee, your community, workplace, trainee type (party member, community worker, resident, volunteer), a party member's branch, and optionally your gender; and your enrolment, attendance, credit-hour and certificate records, and in shadow-post mentoring your logs and the mentor's evaluation. We do not collect ID-card numbers.",
 	"privacy.why.heading":      "Why",
 	"privacy.why":              "To schedule courses, take attendance, count credit hours, issue and verify certificates, and reach you when a course changes.",
 	"privacy.who.heading":      "Who can see it",
@@ -72,7 +72,7 @@ var en = map[string]string{
 	"privacy.how-long.heading": "How long we keep it",
 	"privacy.how-long":         "Training records and certificates are kept for three years after the training, for credit-hour checks and certificate verification; sign-in sessions are deleted when you sign out or they expire.",
 	"privacy.rights.heading":   "Your rights",
-	"privacy.rights":           "You may see and correct your information at any time; to close your account or have data deleted, ask a training coordinator.",
+	"privacy.rights":           "You may see and correct your information at any time. Signed in, a trainee can download everything this system keeps about them, or ask for the account to be erased, under My personal data (/my/privacy): once a coordinator confirms, the name, phone number, username and profile are deleted; issued certificates stay on the register and remain verifiable by serial, and attendance and hours stay as an anonymous training record. For anything else, ask a training coordinator.",
 
 	// Forms, shared messages
 	"form.choose":            "Choose…",

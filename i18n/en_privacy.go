@@ -1,0 +1,45 @@
+package i18n
+
+// enPrivacy is the English text of a trainee's own data: the download and
+// the request to erase the account, and the coordinators' list of requests.
+var enPrivacy = map[string]string{
+	"privacy.mine.title":               "My personal data",
+	"privacy.mine.intro":               "Download everything this system keeps about you, or ask for your account to be erased. How personal data is handled:",
+	"privacy.mine.download.heading":    "Download my data",
+	"privacy.mine.download.text":       "Your account, profile, enrolments, attendance, credit hours, certificates and mentoring, as JSON, which any text editor opens.",
+	"privacy.mine.download":            "Download (JSON)",
+	"privacy.mine.erase.heading":       "Erase my account",
+	"privacy.mine.erase.text":          "Once a coordinator confirms, your name, phone number, username, profile and calendar address are deleted and the account can no longer sign in; courses still to come are left, an active mentoring pair ends. Attendance, credit hours and issued certificates stay as the training record (certificates remain verifiable by serial), no longer linked to your name or phone.",
+	"privacy.mine.reason":              "Reason (optional)",
+	"privacy.mine.request":             "Ask to erase my account",
+	"privacy.mine.cancel":              "Withdraw the request",
+	"privacy.mine.status.pending":      "You asked on %s to erase your account; a coordinator has yet to confirm.",
+	"privacy.mine.status.declined":     "Your last request was declined: %s",
+	"privacy.mine.requested":           "Your request is sent; it takes effect when a coordinator confirms it.",
+	"privacy.mine.cancelled":           "Your request is withdrawn.",
+	"privacy.mine.pending":             "You already have a request waiting.",
+	"privacy.mine.none":                "There is no request waiting.",
+	"privacy.mine.reason.long":         "At most 200 characters.",
+	"privacy.requests.title":           "Requests to erase accounts",
+	"privacy.requests.hint":            "Erasing deletes the trainee's name, phone, username and profile; attendance, hours and certificates stay as an anonymous training record. It cannot be undone.",
+	"privacy.requests.none":            "No requests waiting.",
+	"privacy.requests.at":              "Asked on %s",
+	"privacy.requests.reason":          "Reason: ",
+	"privacy.requests.erase":           "Erase the account",
+	"privacy.requests.decline":         "Decline",
+	"privacy.requests.answer":          "Why not (the trainee sees it)",
+	"privacy.requests.decline.confirm": "Send",
+	"privacy.requests.decided":         "Recently decided",
+	"privacy.requests.erased":          "The account is erased.",
+	"privacy.requests.declined":        "The trainee has the answer.",
+	"privacy.requests.gone":            "That request was decided or withdrawn already.",
+	"privacy.requests.answer.required": "Give the reason for declining.",
+	"privacy.requests.answer.long":     "At most 200 characters.",
+	"privacy.status.pending":           "waiting",
+	"privacy.status.cancelled":         "withdrawn by the trainee",
+	"privacy.status.erased":            "erased",
+	"privacy.status.declined":          "declined",
+	"privacy.link":                     "My personal data",
+}
+
+func init() { merge(en, enPrivacy) }

@@ -1,0 +1,45 @@
+package i18n
+
+// zhPrivacy is the Chinese text of a trainee's own data: the download and
+// the request to erase the account, and the coordinators' list of requests.
+var zhPrivacy = map[string]string{
+	"privacy.mine.title":               "我的个人信息",
+	"privacy.mine.intro":               "这里可以下载本系统保存的您的全部个人信息，或申请注销账户。我们如何处理个人信息，请看",
+	"privacy.mine.download.heading":    "下载我的信息",
+	"privacy.mine.download.text":       "包括账户、学员资料、报名、考勤、学时、证书和跟岗练兵记录，JSON 格式，可以用任何文本编辑器打开。",
+	"privacy.mine.download":            "下载（JSON）",
+	"privacy.mine.erase.heading":       "注销账户",
+	"privacy.mine.erase.text":          "培训管理员确认后，您的姓名、手机号、用户名、学员资料和日历订阅地址将被删除，账户无法再登录；尚未开始的课程自动退出，进行中的跟岗结对终止。已有的考勤、学时和已颁发的证书作为培训记录保留（证书仍可凭编号核验），但不再与您的姓名和手机号关联。",
+	"privacy.mine.reason":              "原因（可不填）",
+	"privacy.mine.request":             "申请注销账户",
+	"privacy.mine.cancel":              "撤回注销申请",
+	"privacy.mine.status.pending":      "您已于 %s 申请注销账户，等待培训管理员确认。",
+	"privacy.mine.status.declined":     "您的上一次注销申请未获同意：%s",
+	"privacy.mine.requested":           "注销申请已提交，培训管理员确认后生效。",
+	"privacy.mine.cancelled":           "注销申请已撤回。",
+	"privacy.mine.pending":             "您已有一份待确认的注销申请。",
+	"privacy.mine.none":                "没有待确认的注销申请。",
+	"privacy.mine.reason.long":         "原因最多 200 个字。",
+	"privacy.requests.title":           "注销申请",
+	"privacy.requests.hint":            "确认注销后，学员的姓名、手机号、用户名和资料将被删除，考勤、学时和证书作为匿名的培训记录保留。此操作不能撤销。",
+	"privacy.requests.none":            "没有待处理的注销申请。",
+	"privacy.requests.at":              "申请于 %s",
+	"privacy.requests.reason":          "原因：",
+	"privacy.requests.erase":           "确认注销",
+	"privacy.requests.decline":         "不同意",
+	"privacy.requests.answer":          "不同意的理由（学员可见）",
+	"privacy.requests.decline.confirm": "提交",
+	"privacy.requests.decided":         "最近处理的申请",
+	"privacy.requests.erased":          "账户已注销。",
+	"privacy.requests.declined":        "已答复学员。",
+	"privacy.requests.gone":            "这份申请已经处理或已撤回。",
+	"privacy.requests.answer.required": "请填写不同意的理由。",
+	"privacy.requests.answer.long":     "理由最多 200 个字。",
+	"privacy.status.pending":           "待处理",
+	"privacy.status.cancelled":         "学员已撤回",
+	"privacy.status.erased":            "已注销",
+	"privacy.status.declined":          "未同意",
+	"privacy.link":                     "我的个人信息",
+}
+
+func init() { merge(zh, zhPrivacy) }
