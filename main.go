@@ -7,6 +7,8 @@
 //	partyschool user add --role R --username U [--name N] [--phone P]
 //	                                         create an account; the password is read
 //	                                         from the terminal, or from stdin
+//	partyschool audit prune                  delete the audit entries past the school's
+//	                                         retention (as the schema's owner)
 //	partyschool version                      print the version
 //
 // Configuration comes from the environment; see the README.
@@ -26,12 +28,15 @@ import (
 	"syscall"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"golang.org/x/term"
 
 	"partyschool/app"
+	"partyschool/audit"
 	"partyschool/auth"
 	"partyschool/database"
 	"partyschool/seed"
+	"partyschool/web"
 )
 
 // version is set at build time by the Makefile.
@@ -58,6 +63,8 @@ func run(args []string) error {
 		return seedCmd(args)
 	case "user":
 		return userCmd(args)
+	case "audit":
+		return auditCmd(args)
 	case "version", "--version", "-v":
 		fmt.Println("partyschool", version)
 		return nil
@@ -73,6 +80,7 @@ const usage = `usage:
   partyschool migrate up|down|status
   partyschool seed --demo
   partyschool user add --role trainee|lecturer|coordinator|admin --username NAME [--name 姓名] [--phone 手机号]
+  partyschool audit prune
   partyschool version
 `
 
@@ -100,15 +108,16 @@ func setup(ctx context.Context, asOwner bool) (app.Config, *slog.Logger, *sqlx.D
 	return cfg, logger, db, nil
 }
 
-// prepareSchema brings the schema up to date before serving. With a
-// separate owner (MIGRATION_DATABASE_URL) the owner migrates and then
-// grants the serving role what it needs; either way a serving role that
-// could rewrite the audit log is reported.
+// prepareSchema brings the schema up to date before serving and prunes
+// the audit log. With a separate owner (MIGRATION_DATABASE_URL) the owner
+// migrates, prunes and then grants the serving role what it needs; either
+// way a serving role that could rewrite the audit log is reported.
 func prepareSchema(ctx context.Context, cfg app.Config, db *sqlx.DB, logger *slog.Logger) error {
 	if cfg.MigrationDatabaseURL == "" {
 		if err := database.MigrateUp(ctx, db, logger); err != nil {
 			return err
 		}
+		pruneAuditLog(ctx, db, logger)
 	} else {
 		owner, err := database.Open(ctx, cfg.MigrationDatabaseURL)
 		if err != nil {
@@ -118,6 +127,7 @@ func prepareSchema(ctx context.Context, cfg app.Config, db *sqlx.DB, logger *slo
 		if err := database.MigrateUp(ctx, owner, logger); err != nil {
 			return err
 		}
+		pruneAuditLog(ctx, owner, logger)
 		var serving, owning string
 		if err := db.GetContext(ctx, &serving, `SELECT current_user`); err != nil {
 			return fmt.Errorf("serving role: %w", err)
@@ -140,6 +150,25 @@ func prepareSchema(ctx context.Context, cfg app.Config, db *sqlx.DB, logger *slo
 			" serve as an unprivileged role (DATABASE_URL) and migrate as the owner (MIGRATION_DATABASE_URL), see the README")
 	}
 	return nil
+}
+
+// pruneAuditLog deletes the audit entries past the school's retention at
+// start, on a connection as the log's owner: the serving role cannot
+// delete them, and no owner's connection stays open while serving, so a
+// server that runs for months also wants `partyschool audit prune` from a
+// daily timer. A failure is reported and serving goes on: the entries
+// are merely kept longer.
+func pruneAuditLog(ctx context.Context, owner *sqlx.DB, logger *slog.Logger) {
+	p, err := audit.Prune(ctx, owner)
+	var pqErr *pq.Error
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "42501":
+		logger.Warn("the audit log cannot be pruned by this database role; run `partyschool audit prune` with MIGRATION_DATABASE_URL, the schema owner's", "err", err)
+	case err != nil:
+		logger.Error("prune the audit log", "err", err)
+	case p.Deleted > 0:
+		logger.Info("audit log pruned", "deleted", p.Deleted, "before", p.Before, "retention_years", p.RetentionYears)
+	}
 }
 
 func serve() error {
@@ -283,6 +312,25 @@ func userCmd(args []string) error {
 			return err
 		}
 		fmt.Printf("created %s %q (id %d)\n", u.Role, u.Username, u.ID)
+		return nil
+	})
+}
+
+// auditCmd runs `partyschool audit prune`: as the schema's owner
+// (MIGRATION_DATABASE_URL when set, else DATABASE_URL), it deletes the
+// audit entries older than the school's retention, leaving an entry that
+// says so. Run it daily, from cron or a systemd timer.
+func auditCmd(args []string) error {
+	if len(args) != 1 || args[0] != "prune" {
+		return errors.New("usage: partyschool audit prune")
+	}
+	return withMigratedDB(func(ctx context.Context, db *sqlx.DB) error {
+		p, err := audit.Prune(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("audit log: %d entries older than %s deleted (kept for %d years)\n",
+			p.Deleted, p.Before.In(web.Shanghai).Format("2006-01-02 15:04"), p.RetentionYears)
 		return nil
 	})
 }

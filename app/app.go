@@ -24,6 +24,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"partyschool/attendance"
+	"partyschool/audit"
 	"partyschool/auth"
 	"partyschool/certificates"
 	"partyschool/courses"
@@ -56,6 +57,7 @@ type Server struct {
 	attendance *attendance.Store
 	certs      *certificates.Store
 	mentoring  *mentoring.Store
+	auditLog   *audit.Handler
 	// certFont draws the certificates; nil when the machine has no
 	// Chinese font, and then the certificate PDFs answer 503.
 	certFont *certificates.Font
@@ -77,6 +79,7 @@ func New(cfg Config, db *sqlx.DB, logger *slog.Logger, extra ...Route) (*Server,
 	s.attendance = attendance.NewStore(db)
 	s.certs = certificates.NewStore(db)
 	s.mentoring = mentoring.NewStore(db)
+	s.auditLog = &audit.Handler{Store: audit.NewStore(db)}
 	if font, err := certificates.FindFont(os.Getenv("CERT_FONT")); err != nil {
 		logger.Warn("no CJK font: certificates cannot be printed — install fonts-droid-fallback or set CERT_FONT", "err", err)
 	} else {

@@ -237,6 +237,7 @@ func (s *Server) routeTable() []Route {
 
 		{get, "/admin/settings", admins, st.Edit},
 		{post, "/admin/settings", admins, st.Update},
+		{get, "/admin/audit", admins, s.auditLog.Index},
 	}
 }
 

@@ -1,5 +1,8 @@
-// Package audit writes the append-only audit log: who did what to whom
-// and when. The table refuses UPDATE and DELETE (migration 00008).
+// Package audit keeps the append-only audit log: who did what to whom and
+// when. It writes entries, searches them for the admin, and prunes those
+// past the school's retention. The table refuses UPDATE and DELETE
+// (migration 00008), but for the owner's deletion of expired entries
+// (migration 00011).
 package audit
 
 import (

@@ -77,6 +77,10 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 		return err
 	}
 	if attempt.Throttled {
+		// Refused attempts leave no row and no audit entry (a script
+		// hammering away would flood the log that cannot be pruned for
+		// years); the server's log still shows them.
+		h.Logger.Info("login throttled", "ip", ip, "request_id", web.RequestID(c))
 		return h.renderLogin(c, fiber.StatusTooManyRequests, f, throttledMessage(c, attempt))
 	}
 	hash := dummyHash
@@ -128,7 +132,7 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 // refusal, which may be someone else's guess), the reason of a refusal, the
 // address. What was typed is not kept: an unknown "username" is often a
 // password typed in the wrong box. Attempts refused by the throttle are
-// not added: they check no password, and login_failures counts them.
+// not added: they check no password.
 func (h *Handler) auditLogin(ctx context.Context, action string, u *User, reason string, ip string) error {
 	e := audit.Entry{Action: action, ClientIP: ip}
 	if reason != "" {

@@ -31,7 +31,7 @@ func TestCataloguesMatch(t *testing.T) {
 // and Go code ("form.name.required" and the like in quotes).
 var (
 	templateKey = regexp.MustCompile(`\.T "([a-zA-Z0-9.-]+)"`)
-	goKey       = regexp.MustCompile(`"((?:form|error|login|register|account|users|settings|home|privacy|nav|pager|layout|courses|sessions|timetable|lecturers|venues|communities|trainees|registry|roll|enrol|schedule|hours|kind|gender)\.[a-z0-9._-]+[a-z0-9])"`)
+	goKey       = regexp.MustCompile(`"((?:form|error|login|register|account|users|settings|home|privacy|nav|pager|layout|courses|sessions|timetable|lecturers|venues|communities|trainees|registry|roll|enrol|schedule|hours|kind|gender|audit)\.[a-z0-9._-]+[a-z0-9])"`)
 )
 
 // TestEveryUsedKeyExists reads every template and Go file and checks that

@@ -1,8 +1,8 @@
 // Package settings keeps the school's own settings: its name, whether
 // trainees may register themselves, the yearly credit-hour target of
-// party members and the attendance rules (the lock after a session, when
-// self check-in opens and when a check-in counts as late). Later
-// features add their settings here.
+// party members, the attendance rules (the lock after a session, when
+// self check-in opens and when a check-in counts as late) and how long the
+// audit log keeps its entries. Later features add their settings here.
 package settings
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/text/width"
 
+	"partyschool/audit"
 	"partyschool/web"
 )
 
@@ -33,7 +34,9 @@ type School struct {
 	// CheckinOpensMinutes: self check-in opens this long before a session.
 	CheckinOpensMinutes int `db:"checkin_opens_minutes"`
 	// CheckinGraceMinutes: a check-in later than this after the start is late.
-	CheckinGraceMinutes int       `db:"checkin_grace_minutes"`
+	CheckinGraceMinutes int `db:"checkin_grace_minutes"`
+	// AuditRetentionYears: audit entries older than this are pruned.
+	AuditRetentionYears int       `db:"audit_retention_years"`
 	UpdatedAt           time.Time `db:"updated_at"`
 }
 
@@ -67,7 +70,8 @@ func (s *Store) Get(ctx context.Context) (School, error) {
 
 	var sc School
 	err := s.db.GetContext(ctx, &sc, `SELECT school_name, registration_open, credit_hour_target::float8 AS credit_hour_target,
-		       attendance_lock_days, checkin_opens_minutes, checkin_grace_minutes, updated_at FROM school_settings`)
+		       attendance_lock_days, checkin_opens_minutes, checkin_grace_minutes, audit_retention_years, updated_at
+		FROM school_settings`)
 	if err != nil {
 		return School{}, fmt.Errorf("read school settings: %w", err)
 	}
@@ -85,15 +89,38 @@ func (s *Store) RegistrationOpen(ctx context.Context) (bool, error) {
 	return sc.RegistrationOpen, err
 }
 
-// Update saves the settings.
-func (s *Store) Update(ctx context.Context, sc School) error {
-	_, err := s.db.ExecContext(ctx, `
+// Update saves the settings, as changed by the user by from address ip. A
+// change of the audit log's retention is itself in the audit log: it
+// decides what the next prune deletes.
+func (s *Store) Update(ctx context.Context, sc School, by int64, ip string) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("update school settings: %w", err)
+	}
+	defer tx.Rollback()
+	// The row is locked before it is read, so two admins saving at once
+	// each record the change they actually made.
+	var before int
+	if err := tx.GetContext(ctx, &before, `SELECT audit_retention_years FROM school_settings FOR UPDATE`); err != nil {
+		return fmt.Errorf("update school settings: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `
 		UPDATE school_settings SET school_name = $1, registration_open = $2, credit_hour_target = $3,
 		       attendance_lock_days = $4, checkin_opens_minutes = $5, checkin_grace_minutes = $6,
-		       updated_at = now()`,
+		       audit_retention_years = $7, updated_at = now()`,
 		sc.Name, sc.RegistrationOpen, sc.CreditHourTarget,
-		sc.AttendanceLockDays, sc.CheckinOpensMinutes, sc.CheckinGraceMinutes)
+		sc.AttendanceLockDays, sc.CheckinOpensMinutes, sc.CheckinGraceMinutes, sc.AuditRetentionYears)
 	if err != nil {
+		return fmt.Errorf("update school settings: %w", err)
+	}
+	if before != sc.AuditRetentionYears {
+		err := audit.Record(ctx, tx, audit.Entry{ActorID: by, Action: audit.RetentionAction, Object: "school_settings",
+			Details: map[string]any{"from_years": before, "to_years": sc.AuditRetentionYears}, ClientIP: ip})
+		if err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("update school settings: %w", err)
 	}
 	s.mu.Lock()
@@ -111,6 +138,7 @@ type Form struct {
 	AttendanceLockDays  string
 	CheckinOpensMinutes string
 	CheckinGraceMinutes string
+	AuditRetentionYears string
 }
 
 // FormOf fills the form from the stored settings.
@@ -121,6 +149,7 @@ func FormOf(sc School) Form {
 		AttendanceLockDays:  strconv.Itoa(sc.AttendanceLockDays),
 		CheckinOpensMinutes: strconv.Itoa(sc.CheckinOpensMinutes),
 		CheckinGraceMinutes: strconv.Itoa(sc.CheckinGraceMinutes),
+		AuditRetentionYears: strconv.Itoa(sc.AuditRetentionYears),
 	}
 }
 
@@ -139,18 +168,20 @@ func (f Form) AttendanceFields() []NumberField {
 	}
 }
 
-// The ranges of the attendance settings (the schema's CHECKs).
+// The ranges of the attendance and audit settings (the schema's CHECKs).
 const (
 	MaxAttendanceLockDays  = 365
 	MaxCheckinOpensMinutes = 240
 	MaxCheckinGraceMinutes = 120
+	MinAuditRetentionYears = 1
+	MaxAuditRetentionYears = 30
 )
 
 // intSetting is one whole-number setting of the form: its field, the
 // value as typed, its largest value, where it goes and its messages.
 type intSetting struct {
 	field, typed string
-	max          int
+	min, max     int
 	into         *int
 	required     string // message key when blank
 	invalid      string // message key when not a whole number in range
@@ -183,12 +214,14 @@ func (f Form) Parse() (School, web.FieldErrors) {
 		sc.CreditHourTarget = math.Round(hours*10) / 10
 	}
 	for _, in := range []intSetting{
-		{"attendance_lock_days", f.AttendanceLockDays, MaxAttendanceLockDays, &sc.AttendanceLockDays,
+		{"attendance_lock_days", f.AttendanceLockDays, 0, MaxAttendanceLockDays, &sc.AttendanceLockDays,
 			"settings.lockdays.required", "settings.lockdays.invalid"},
-		{"checkin_opens_minutes", f.CheckinOpensMinutes, MaxCheckinOpensMinutes, &sc.CheckinOpensMinutes,
+		{"checkin_opens_minutes", f.CheckinOpensMinutes, 0, MaxCheckinOpensMinutes, &sc.CheckinOpensMinutes,
 			"settings.checkinopens.required", "settings.checkinopens.invalid"},
-		{"checkin_grace_minutes", f.CheckinGraceMinutes, MaxCheckinGraceMinutes, &sc.CheckinGraceMinutes,
+		{"checkin_grace_minutes", f.CheckinGraceMinutes, 0, MaxCheckinGraceMinutes, &sc.CheckinGraceMinutes,
 			"settings.checkingrace.required", "settings.checkingrace.invalid"},
+		{"audit_retention_years", f.AuditRetentionYears, MinAuditRetentionYears, MaxAuditRetentionYears, &sc.AuditRetentionYears,
+			"settings.retention.required", "settings.retention.invalid"},
 	} {
 		// Plain digits only (no sign, no 1e2); full-width digits are read as meant.
 		typed := width.Narrow.String(strings.TrimSpace(in.typed))
@@ -196,7 +229,7 @@ func (f Form) Parse() (School, web.FieldErrors) {
 		switch {
 		case typed == "":
 			errs.Add(in.field, in.required)
-		case err != nil || strings.Trim(typed, "0123456789") != "" || n < 0 || n > in.max:
+		case err != nil || strings.Trim(typed, "0123456789") != "" || n < in.min || n > in.max:
 			errs.Add(in.field, in.invalid)
 		default:
 			*in.into = n
@@ -233,6 +266,7 @@ func (h *Handler) Update(c *fiber.Ctx) error {
 		AttendanceLockDays:  web.Clean(c.FormValue("attendance_lock_days"), 40),
 		CheckinOpensMinutes: web.Clean(c.FormValue("checkin_opens_minutes"), 40),
 		CheckinGraceMinutes: web.Clean(c.FormValue("checkin_grace_minutes"), 40),
+		AuditRetentionYears: web.Clean(c.FormValue("audit_retention_years"), 40),
 	}
 	// A form without one of the later fields at all (a page opened
 	// before the field was added to it) leaves that setting as it is; a
@@ -260,7 +294,7 @@ func (h *Handler) Update(c *fiber.Ctx) error {
 		p.Alert = p.T("form.fix")
 		return web.Render(c, fiber.StatusUnprocessableEntity, "admin/settings", p)
 	}
-	if err := h.Store.Update(c.UserContext(), sc); err != nil {
+	if err := h.Store.Update(c.UserContext(), sc, web.ViewerOf(c).ID, web.ClientIP(c)); err != nil {
 		return err
 	}
 	return c.Redirect("/admin/settings?saved=1", fiber.StatusSeeOther)
@@ -273,6 +307,7 @@ var laterFields = map[string]func(*Form) *string{
 	"attendance_lock_days":  func(f *Form) *string { return &f.AttendanceLockDays },
 	"checkin_opens_minutes": func(f *Form) *string { return &f.CheckinOpensMinutes },
 	"checkin_grace_minutes": func(f *Form) *string { return &f.CheckinGraceMinutes },
+	"audit_retention_years": func(f *Form) *string { return &f.AuditRetentionYears },
 }
 
 // hasField reports whether the posted form carries the field, even empty.

@@ -106,7 +106,7 @@ func TestTargetSettingSavesAndValidates(t *testing.T) {
 }
 
 func TestParseAttendanceSettings(t *testing.T) {
-	valid := settings.Form{Name: "社区党校", CreditHourTarget: "32", AttendanceLockDays: "7", CheckinOpensMinutes: "30", CheckinGraceMinutes: "10"}
+	valid := settings.Form{Name: "社区党校", CreditHourTarget: "32", AttendanceLockDays: "7", CheckinOpensMinutes: "30", CheckinGraceMinutes: "10", AuditRetentionYears: "3"}
 	tests := []struct {
 		field, in string
 		want      int
