@@ -109,7 +109,7 @@ func TestCrawlEveryPageInBothLanguages(t *testing.T) {
 		"/courses/" + taughtCourse + "/certificates", "/certificates", "/certificates?q=CCHY&course=%E7%A4%BE&year=2026&page=2",
 		"/my/certificates", "/verify", "/admin/certificates",
 		"/mentoring", "/mentoring?status=active&community=1&page=2", "/mentoring/new", "/mentoring/" + pair, "/mentoring/" + pair + "/edit",
-		"/mentoring/" + donePair, "/my/mentees", "/my/mentoring", "/my/privacy", "/trainees/deletions",
+		"/mentoring/" + donePair, "/my/mentees", "/my/mentoring", "/my/privacy", "/trainees/deletions", "/admin/audit", "/admin/audit?action=auth&who=%E6%B5%8B&from=2026-01-01&to=2026-12-31",
 	}
 	tables := []string{"users", "sessions", "lecturers", "courses", "course_sessions", "venues", "communities", "import_batches", "school_settings",
 		"trainees", "enrolments", "attendance", "attendance_changes", "attendance_saves", "checkins", "checkin_failures", "feed_tokens",
