@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"partyschool/app"
 	"partyschool/auth"
 	"partyschool/dbtest"
+	"partyschool/proctest"
 	"partyschool/seed"
 )
 
@@ -71,7 +71,7 @@ type process struct {
 	URL string
 
 	cmd    *exec.Cmd
-	log    *lockedBuffer
+	log    *proctest.Buffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // how it exited, once exited is closed
 }
@@ -85,8 +85,8 @@ func serveBinary(t *testing.T, owner *sqlx.DB, ownerURL string, extraEnv ...stri
 	t.Helper()
 	bin := buildBinary(t)
 	runtimeURL := dbtest.RuntimeURL(t, owner, ownerURL)
-	addr := freeAddr(t)
-	p := &process{URL: "http://" + addr, log: new(lockedBuffer), exited: make(chan struct{})}
+	addr := proctest.FreeAddr(t)
+	p := &process{URL: "http://" + addr, log: new(proctest.Buffer), exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve")
 	p.cmd.Env = append(os.Environ(), "DATABASE_URL="+runtimeURL, "MIGRATION_DATABASE_URL="+ownerURL,
 		"ADDR="+addr, "BASE_URL="+p.URL, "LOG_LEVEL=warn")
@@ -230,34 +230,6 @@ func waitFor(limit time.Duration, ok func() bool) bool {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// lockedBuffer is a buffer that a process writes while a test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // signal sends sig to the process.

@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,6 +19,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"partyschool/dbtest"
+	"partyschool/proctest"
 )
 
 // Time limits, so that a hang fails the test instead of blocking it.
@@ -99,9 +98,9 @@ type server struct {
 	DB  *sqlx.DB // the server's database, for a test to set the scene
 
 	cmd    *exec.Cmd
-	log    *lockedBuffer // what the server wrote to stdout and stderr
-	exited chan struct{} // closed when the process has exited
-	err    error         // how it exited, once exited is closed
+	log    *proctest.Buffer // what the server wrote to stdout and stderr
+	exited chan struct{}    // closed when the process has exited
+	err    error            // how it exited, once exited is closed
 }
 
 // startServer builds the binary, loads the demo data into a fresh
@@ -112,8 +111,8 @@ func startServer(t *testing.T) *server {
 	t.Helper()
 	bin := buildBinary(t)
 	db, dbURL := dbtest.NewWithURL(t)
-	addr := freeAddr(t)
-	s := &server{URL: "http://" + addr, DB: db, log: new(lockedBuffer), exited: make(chan struct{})}
+	addr := proctest.FreeAddr(t)
+	s := &server{URL: "http://" + addr, DB: db, log: new(proctest.Buffer), exited: make(chan struct{})}
 	env := append(os.Environ(),
 		"DATABASE_URL="+dbURL,
 		"ADDR="+addr,
@@ -206,38 +205,6 @@ func (s *server) stop(t *testing.T) {
 	}
 }
 
-// freeAddr returns a local address that no one listens on: one the
-// kernel chose for a listener closed at once.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// lockedBuffer is a buffer that a process writes while a test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p to the buffer.
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns what was written so far.
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // chromiumPath finds the browser: CHROMIUM_PATH, or else the usual names on
 // PATH. Without one the test is skipped, or fails under E2E=1 (as in CI),
 // which asks for the end-to-end tests to run.
@@ -268,7 +235,7 @@ func chromiumPath(t testing.TB) string {
 // the test ends; a failed test gets the end of its output.
 func startBrowser(t *testing.T, path string) context.Context {
 	t.Helper()
-	output := new(lockedBuffer)
+	output := new(proctest.Buffer)
 	// Some of these are among the defaults already; they are repeated
 	// because the test needs them. The machine may have no network, so
 	// nothing may reach out, and no /dev/shm to speak of.
