@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 
 	"partyschool/app"
 	"partyschool/auth"
+	"partyschool/certificates"
 	"partyschool/dbtest"
 	"partyschool/proctest"
 	"partyschool/seed"
@@ -370,12 +372,38 @@ func TestMigrateCommands(t *testing.T) {
 	}
 }
 
+// addGraduates adds a course with n trainees holding a valid certificate
+// each, straight in the database, and returns the course's id.
+func addGraduates(t *testing.T, db *sqlx.DB, n int) int64 {
+	t.Helper()
+	var course int64
+	if err := db.Get(&course, `
+		INSERT INTO courses (code, title, category, capacity, starts_on, ends_on, enrol_opens, enrol_closes, credit_hours, status)
+		VALUES ('DRILL-1', '停机演练培训班', 'policy', 1000, current_date - 30, current_date - 1,
+		        now() - interval '60 days', now() - interval '31 days', 8, 'closed')
+		RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`
+		INSERT INTO users (username, name, role, password_hash)
+		SELECT 'grad' || i, '学员' || i, 'trainee', '$argon2id$x' FROM generate_series(1, $1) AS i`, n)
+	db.MustExec(`
+		INSERT INTO certificates (prefix, year, number, serial, code, kind, trainee_id, course_id, trainee_name,
+		                          course_title, starts_on, ends_on, credit_hours, issued_on)
+		SELECT 'DRILL', 2026, i, 'DRILL-2026-' || lpad(i::text, 6, '0'),
+		       translate(substr(md5(i::text) || md5((-i)::text), 1, 26), '0189', 'ghij'), 'course',
+		       u.id, $1, u.name, '停机演练培训班', current_date - 30, current_date - 1, 8, current_date
+		FROM generate_series(1, $2) AS i JOIN users u ON u.username = 'grad' || i`, course, n)
+	return course
+}
+
 // TestSIGTERMDrainsRequests stops the real binary the way a service
 // manager does, with requests in flight (SECURITY.md 19, issue 9 item 3).
 // The requests are held inside PostgreSQL by table locks the test takes:
-// a page, an export and a save. After SIGTERM new connections are refused
-// at once, the held requests finish with their answers once the locks go,
-// the save is kept, and the process exits cleanly and promptly.
+// a page, an export, a save and a streamed PDF of 600 certificates. After
+// SIGTERM new connections are refused at once, the held requests finish
+// with their answers once the locks go (the PDF whole), the save is kept,
+// and the process exits cleanly and promptly.
 func TestSIGTERMDrainsRequests(t *testing.T) {
 	const password = "shutdown drill passphrase"
 	db, dbURL := dbtest.NewWithURL(t)
@@ -386,6 +414,10 @@ func TestSIGTERMDrainsRequests(t *testing.T) {
 	visitor := newBrowser(t, srv.URL, time.Minute)
 
 	ctx := context.Background()
+	// A course with 600 certificates: printing them all is one PDF
+	// streamed after the handler returns, the slowest answer there is.
+	course := addGraduates(t, db, 600)
+	_, noFont := certificates.FindFont(os.Getenv("CERT_FONT"))
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -405,6 +437,22 @@ func TestSIGTERMDrainsRequests(t *testing.T) {
 		{"POST /communities", func() answer {
 			return staff.post("/communities", url.Values{"name": {"停机演练社区"}, "district": {"shutdown"}})
 		}, http.StatusSeeOther},
+	}
+	if noFont == nil {
+		held = append(held, struct {
+			what string
+			send func() answer
+			want int
+		}{"GET the course's 600 certificates", func() answer {
+			a := staff.get("/courses/" + strconv.FormatInt(course, 10) + "/certificates.pdf")
+			// Whole: the last page, the cross-reference table, the end.
+			if a.err == nil && (!strings.Contains(a.body, "/Type /Pages /Count 600 ") || !strings.HasSuffix(strings.TrimSpace(a.body), "%%EOF")) {
+				a.err = fmt.Errorf("the PDF is cut short: %d bytes", len(a.body))
+			}
+			return a
+		}, http.StatusOK})
+	} else if os.Getenv("CERT_FONT_REQUIRED") != "" {
+		t.Fatalf("no font for the certificate PDF: %v", noFont)
 	}
 	answers := make([]chan answer, len(held))
 	for i, h := range held {
