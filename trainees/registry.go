@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -156,6 +157,30 @@ func newUsernames(ctx context.Context, q sqlx.QueryerContext, n int) ([]string, 
 				out = append(out, name)
 			}
 		}
+	}
+	return out, nil
+}
+
+// PairLine is a mentoring pair of a trainee, as their page lists it.
+type PairLine struct {
+	ID       int64     `db:"id"`
+	Title    string    `db:"title"` // the host community and the post
+	Mentor   string    `db:"mentor"`
+	Status   string    `db:"status"`
+	StartsOn time.Time `db:"starts_on"`
+	EndsOn   time.Time `db:"ends_on"`
+}
+
+// Pairs lists the mentoring pairs a trainee is mentee in, newest first.
+func (s *Store) Pairs(ctx context.Context, traineeID int64) ([]PairLine, error) {
+	out := []PairLine{}
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT p.id, btrim(concat_ws(' ', m.name, p.post)) AS title, u.name AS mentor, p.status, p.starts_on, p.ends_on
+		FROM mentoring_pairs p JOIN users u ON u.id = p.mentor_id
+		LEFT JOIN communities m ON m.id = p.community_id
+		WHERE p.mentee_id = $1 ORDER BY p.starts_on DESC, p.id DESC`, traineeID)
+	if err != nil {
+		return nil, fmt.Errorf("mentoring pairs of %d: %w", traineeID, err)
 	}
 	return out, nil
 }

@@ -99,6 +99,7 @@ type traineePage struct {
 	Courses  []courses.Enrolled
 	Ledger   Ledger
 	Target   float64 // the yearly credit hours party members should reach
+	Pairs    []PairLine
 }
 
 // Show is a trainee's page for coordinators: the profile, the courses
@@ -117,6 +118,9 @@ func (h *Handler) Show(c *fiber.Ctx) error {
 		return err
 	}
 	if d.Ledger, err = h.Store.Ledger(ctx, t.ID, time.Now().In(web.Shanghai).Year()); err != nil {
+		return err
+	}
+	if d.Pairs, err = h.Store.Pairs(ctx, t.ID); err != nil {
 		return err
 	}
 	school, err := h.Settings.Get(ctx)

@@ -374,3 +374,23 @@ func TestTraineePageMasksAPhoneUsername(t *testing.T) {
 		t.Errorf("the trainee page shows a whole phone number %s", m)
 	}
 }
+
+// A trainee's page lists their mentoring pairs, and their mentoring
+// hours link to the pair, not to a course.
+func TestTraineePageListsMentoring(t *testing.T) {
+	env := apptest.NewDemo(t)
+	coord, _ := env.LoginAs("coordinator", "pairs")
+	var id int64
+	if err := env.DB.Get(&id, `SELECT id FROM users WHERE username = 'trainee'`); err != nil {
+		t.Fatal(err)
+	}
+	body := coord.Get("/trainees/" + itoa(id)).Body
+	for _, want := range []string{"银啤苑社区 党建工作岗", "跟岗练兵 · 银啤苑社区 党建工作岗", "/mentoring/new?mentee=trainee"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the trainee's page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `href="/courses/0"`) {
+		t.Error("a ledger line links to course 0")
+	}
+}
