@@ -385,16 +385,30 @@ func postedForm(c *fiber.Ctx) map[string]string {
 // applies nothing again. A plain form is redirected back to the sheet; the
 // sheet's script (Accept: application/json) gets {saved, changed, replay}
 // or {error}. Bad input is refused whole with 422.
+// A save reads the sheet as Store.Posting (no names, one statement); the
+// whole sheet is read only to show it again with a refusal.
 func (h *Handler) SaveSheet(c *fiber.Ctx) error {
-	sh, err := h.sheetFor(c)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.UserContext()
-	fields := postedForm(c)
-	seated, err := h.Store.Standings(ctx, sh.Session.CourseID, rowIDs(sh))
+	sh, err := h.Store.Posting(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return web.NotFound()
+	}
 	if err != nil {
 		return err
+	}
+	if !web.IsStaff(c) && !sh.TaughtBy(web.ViewerOf(c).ID) {
+		return web.NotFound() // as mayTeach: another lecturer's session is not there
+	}
+	fields := postedForm(c)
+	seated := make(map[int64]string, len(sh.Rows))
+	for _, r := range sh.Rows {
+		if r.Standing != "" {
+			seated[r.TraineeID] = r.Standing
+		}
 	}
 	form := &sheetForm{Statuses: map[int64]string{}, Notes: map[int64]string{}, Reason: strings.TrimSpace(fields["reason"])}
 	bad := ""
@@ -450,7 +464,7 @@ func (h *Handler) SaveSheet(c *fiber.Ctx) error {
 			marks = append(marks, Mark{TraineeID: id, Status: status, Note: note, Expect: expect})
 		}
 	}
-	r, err := h.rulesOf(c, sh.Session)
+	r, err := h.rulesOf(c, &sh.Session)
 	if err != nil {
 		return err
 	}
@@ -462,7 +476,7 @@ func (h *Handler) SaveSheet(c *fiber.Ctx) error {
 		bad = "attendance.sheet.refused.expired"
 	}
 	if bad != "" {
-		return h.refuse(c, sh, form, bad)
+		return h.refuseSave(c, form, bad)
 	}
 	saved, err := h.Store.Apply(ctx, Save{
 		SessionID: sh.Session.ID, Key: key, Marks: marks, By: web.ViewerOf(c).ID, Staff: r.Staff,
@@ -473,7 +487,7 @@ func (h *Handler) SaveSheet(c *fiber.Ctx) error {
 		if msg == "" {
 			return err
 		}
-		return h.refuse(c, sh, form, msg, args...)
+		return h.refuseSave(c, form, msg, args...)
 	}
 	if wantsJSON(c) {
 		c.Set(fiber.HeaderCacheControl, "no-store")
@@ -481,6 +495,19 @@ func (h *Handler) SaveSheet(c *fiber.Ctx) error {
 	}
 	v := url.Values{"done": {"saved"}, "n": {strconv.Itoa(saved.Changed)}}
 	return c.Redirect(sheetURL(sh.Session.ID)+"?"+v.Encode(), fiber.StatusSeeOther)
+}
+
+// refuseSave is refuse for a save: the sheet's script gets the message,
+// a plain form the whole sheet again, read for it.
+func (h *Handler) refuseSave(c *fiber.Ctx, posted *sheetForm, key string, args ...any) error {
+	if wantsJSON(c) {
+		return h.refuse(c, nil, posted, key, args...)
+	}
+	sh, err := h.sheetFor(c)
+	if err != nil {
+		return err
+	}
+	return h.refuse(c, sh, posted, key, args...)
 }
 
 // rowIDs lists the trainees on a sheet.

@@ -273,3 +273,76 @@ func TestWalkInIsAllOrNothing(t *testing.T) {
 		t.Error("the walk-in's mark is not in the history as a walk-in")
 	}
 }
+
+// TestPostingIsTheSheetWithoutNames: what a save reads in one statement
+// agrees with the sheet and the standings it replaces.
+func TestPostingIsTheSheetWithoutNames(t *testing.T) {
+	c := newClass(t)
+	ctx := context.Background()
+	if _, err := c.store.Apply(ctx, c.save("posting-key-00001",
+		attendance.Mark{TraineeID: c.trainees[0], Status: attendance.StatusPresent, Note: "准时"},
+		attendance.Mark{TraineeID: c.trainees[1], Status: attendance.StatusLate})); err != nil {
+		t.Fatal(err)
+	}
+	// Withdrawn after the mark: still on the sheet, no longer seated.
+	c.db.MustExec(`UPDATE enrolments SET status = 'withdrawn', withdrawn_at = now() WHERE course_id = $1 AND trainee_id = $2`, c.course, c.trainees[1])
+
+	p, err := c.store.Posting(ctx, c.session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := c.store.Sheet(ctx, c.courses, c.session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range sh.Rows {
+		ids = append(ids, r.TraineeID)
+	}
+	standings, err := c.store.Standings(ctx, c.course, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]attendance.PostedRow{}
+	for _, r := range p.Rows {
+		got[r.TraineeID] = r
+	}
+	if len(got) != len(sh.Rows) {
+		t.Fatalf("posting has %d trainees, the sheet %d", len(got), len(sh.Rows))
+	}
+	for _, r := range sh.Rows {
+		want := attendance.PostedRow{TraineeID: r.TraineeID, Standing: standings[r.TraineeID], Status: r.Status, Note: r.Note}
+		if got[r.TraineeID] != want {
+			t.Errorf("trainee %d: got %+v, want %+v", r.TraineeID, got[r.TraineeID], want)
+		}
+	}
+	if _, on := got[c.outsider]; on {
+		t.Error("a trainee without a seat or a mark is on the posting")
+	}
+	if got[c.trainees[1]].Standing != "withdrawn" {
+		t.Errorf("the withdrawn trainee stands %q", got[c.trainees[1]].Standing)
+	}
+	s := p.Session
+	if s.ID != c.session || s.CourseID != c.course || !s.StartsAt.Equal(sh.Session.StartsAt) || !s.EndsAt.Equal(sh.Session.EndsAt) || s.Cancelled() {
+		t.Errorf("session %+v, want that of the sheet", s)
+	}
+	if !p.TaughtBy(c.lecturer) || p.TaughtBy(c.outsider) {
+		t.Error("TaughtBy does not name the session's lecturer alone")
+	}
+	if _, err := c.store.Posting(ctx, 999999); !errors.Is(err, attendance.ErrNotFound) {
+		t.Errorf("a missing session: %v, want ErrNotFound", err)
+	}
+	// A sheet with nobody on it is a posting with no rows.
+	var empty, course int64
+	c.db.Get(&course, `
+		INSERT INTO courses (code, title, category, capacity, starts_on, ends_on, enrol_opens, enrol_closes, credit_hours, status)
+		SELECT 'ATT-2', '空课', 'policy', 10, starts_on, ends_on, enrol_opens, enrol_closes, 4, 'published' FROM courses WHERE id = $1
+		RETURNING id`, c.course)
+	c.db.Get(&empty, `
+		INSERT INTO course_sessions (course_id, lecturer_id, venue_id, starts_at, ends_at)
+		SELECT $1, lecturer_id, venue_id, starts_at - interval '1 day', ends_at - interval '1 day' FROM course_sessions WHERE id = $2
+		RETURNING id`, course, c.session)
+	if p, err := c.store.Posting(ctx, empty); err != nil || len(p.Rows) != 0 || p.Session.CourseID != course {
+		t.Errorf("an empty sheet: %v, %+v", err, p)
+	}
+}

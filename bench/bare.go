@@ -10,6 +10,7 @@ import (
 
 	"partyschool/attendance"
 	"partyschool/courses"
+	"partyschool/mentoring"
 	"partyschool/settings"
 	"partyschool/trainees"
 	"partyschool/web"
@@ -26,7 +27,8 @@ var (
 		`<ul>{{range .}}<li>{{.Code}} {{.Title}} {{.CommunityName}} {{.StartsOn}} {{.Sessions}}</li>{{end}}</ul>`))
 	bareSchedule = template.Must(template.New("s").Parse(
 		`<ul>{{range .Courses}}<li>{{.Code}} {{.Title}} {{.EnrolmentStatus}} {{.Position}}</li>{{end}}</ul><p>{{.Token}}</p>` +
-			`<ul>{{range .Sessions}}<li>{{.StartsAt}} {{.CourseTitle}} {{.Topic}} {{.LecturerName}} {{.VenueName}}</li>{{end}}</ul>`))
+			`<ul>{{range .Sessions}}<li>{{.StartsAt}} {{.CourseTitle}} {{.Topic}} {{.LecturerName}} {{.VenueName}}</li>{{end}}</ul>` +
+			`<ul>{{range .Appointments}}<li>{{.StartsAt}} {{.Title}} {{.With}} {{.Place}}</li>{{end}}</ul>`))
 )
 
 // newBare returns the bare app on db; its /my/schedule is always the
@@ -36,6 +38,7 @@ func newBare(db *sqlx.DB, subjects Subjects, school settings.School) *fiber.App 
 	store := courses.NewStore(db)
 	people := trainees.NewStore(db)
 	marks := attendance.NewStore(db)
+	pairs := mentoring.NewStore(db)
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
 	bare.Get("/timetable", func(c *fiber.Ctx) error {
 		start := web.WeekStart(time.Now())
@@ -58,7 +61,9 @@ func newBare(db *sqlx.DB, subjects Subjects, school settings.School) *fiber.App 
 		c.Type("html")
 		return bareCatalogue.Execute(c, rows)
 	})
-	// The calls of courses.Handler.MySchedule.
+	// The calls of courses.Handler.MySchedule: the trainee's courses, their
+	// feed, the sessions of the courses with a seat and the post days
+	// (mentoring) of the four weeks.
 	bare.Get("/my/schedule", func(c *fiber.Ctx) error {
 		mine, err := people.MyCourses(c.Context(), trainee)
 		if err != nil {
@@ -68,16 +73,22 @@ func newBare(db *sqlx.DB, subjects Subjects, school settings.School) *fiber.App 
 		if err != nil {
 			return err
 		}
-		rows, err := store.Timetable(c.Context(), scheduleFilter(seated(mine)))
+		f := scheduleFilter(seated(mine))
+		rows, err := store.Timetable(c.Context(), f)
+		if err != nil {
+			return err
+		}
+		appts, err := pairs.Appointments(c.Context(), trainee, f.From, f.To)
 		if err != nil {
 			return err
 		}
 		c.Type("html")
 		return bareSchedule.Execute(c, struct {
-			Courses  []courses.Enrolled
-			Token    string
-			Sessions []courses.Session
-		}{mine, token, rows})
+			Courses      []courses.Enrolled
+			Token        string
+			Sessions     []courses.Session
+			Appointments []courses.Appointment
+		}{mine, token, rows, appts})
 	})
 	// The save of attendance.Handler.SaveSheet without a session, a form
 	// or a check: the body is the save's number, the marks those of

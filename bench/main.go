@@ -46,6 +46,7 @@ func main() {
 	connList := flag.String("conns", "1,8,64", "concurrent connections to measure at")
 	out := flag.String("out", "bench/RESULTS.md", "where to write the results")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load runs to this file")
+	only := flag.String("only", "", "run only these parts, comma-separated ("+strings.Join(parts, ",")+"), and print the table without writing -out unless it is given")
 	certChildSpec := flag.String("cert-child", "", "internal: render real:N or bare:N certificates as one PDF in this process and print its memory as JSON (the bench runs itself so)")
 	flag.Parse()
 	if *certChildSpec != "" {
@@ -66,14 +67,46 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(context.Background(), *duration, *repeats, *connList, *out); err != nil {
+	chosen, err := chooseParts(*only)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	outGiven := false
+	flag.Visit(func(f *flag.Flag) { outGiven = outGiven || f.Name == "out" })
+	if *only != "" && !outGiven {
+		*out = ""
+	}
+	if err := run(context.Background(), *duration, *repeats, *connList, *out, chosen); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, duration time.Duration, repeats int, connList, out string) error {
+// parts are what a run measures, in order; -only picks some.
+var parts = []string{"timetable", "catalogue", "schedule", "saves", "report", "explain", "contention", "certificates", "gobench", "startup"}
+
+// chooseParts reads -only: every part when it is empty.
+func chooseParts(only string) (map[string]bool, error) {
+	chosen := map[string]bool{}
+	for _, p := range parts {
+		chosen[p] = only == ""
+	}
+	if only == "" {
+		return chosen, nil
+	}
+	for _, p := range strings.Split(only, ",") {
+		p = strings.TrimSpace(p)
+		if _, ok := chosen[p]; !ok {
+			return nil, fmt.Errorf("-only: unknown part %q (parts: %s)", p, strings.Join(parts, ", "))
+		}
+		chosen[p] = true
+	}
+	return chosen, nil
+}
+
+func run(ctx context.Context, duration time.Duration, repeats int, connList, out string, want map[string]bool) error {
 	began := time.Now()
 	clusterURL := os.Getenv("BENCH_DATABASE_URL")
 	if clusterURL == "" {
@@ -153,14 +186,17 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 		return err
 	}
 	pages := []struct {
-		name, path string
-		cookies    []*http.Cookie
+		part, name, path string
+		cookies          []*http.Cookie
 	}{
-		{"Week timetable (public)", "/timetable", nil},
-		{"Catalogue (public)", "/courses", nil},
-		{"My schedule (a logged-in trainee)", "/my/schedule", trainee},
+		{"timetable", "Week timetable (public)", "/timetable", nil},
+		{"catalogue", "Catalogue (public)", "/courses", nil},
+		{"schedule", "My schedule (a logged-in trainee)", "/my/schedule", trainee},
 	}
 	for _, p := range pages {
+		if !want[p.part] {
+			continue
+		}
 		// Warm both: the template cache, the pool, PostgreSQL's buffers.
 		runLoad(ctx, appURL+p.path, 4, time.Second, p.cookies)
 		runLoad(ctx, bareURL+p.path, 4, time.Second, nil)
@@ -183,13 +219,17 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 			r.Pages = append(r.Pages, row)
 		}
 	}
-	say("saving a sheet of %d trainees", len(r.Subjects.SheetTrainees))
-	if r.Saves, err = measureSaves(ctx, db, appURL, bareURL, conns, duration, repeats, r.Subjects); err != nil {
-		return err
+	if want["saves"] {
+		say("saving a sheet of %d trainees", len(r.Subjects.SheetTrainees))
+		if r.Saves, err = measureSaves(ctx, db, appURL, bareURL, conns, duration, repeats, r.Subjects); err != nil {
+			return err
+		}
 	}
-	say("timing the attendance report of a course")
-	if r.CourseReport, err = measureCourseReport(ctx, db, appURL, r.Subjects.ReportCourse); err != nil {
-		return err
+	if want["report"] {
+		say("timing the attendance report of a course")
+		if r.CourseReport, err = measureCourseReport(ctx, db, appURL, r.Subjects.ReportCourse); err != nil {
+			return err
+		}
 	}
 	if r.SessionsShown, err = countWeek(ctx, db); err != nil {
 		return err
@@ -198,30 +238,43 @@ func run(ctx context.Context, duration time.Duration, repeats int, connList, out
 		return err
 	}
 
-	say("explaining the hot queries")
-	if err := r.explain(ctx, dbURL, school); err != nil {
-		return err
+	if want["explain"] {
+		say("explaining the hot queries")
+		if err := r.explain(ctx, dbURL, school); err != nil {
+			return err
+		}
 	}
-	say("racing %d enrolments for %d seats", raceTrainees, raceSeats)
-	if r.Contention, err = contention(ctx, db, repeats); err != nil {
-		return err
+	if want["contention"] {
+		say("racing %d enrolments for %d seats", raceTrainees, raceSeats)
+		if r.Contention, err = contention(ctx, db, repeats); err != nil {
+			return err
+		}
 	}
-	say("printing certificates")
-	if r.Certificates, err = measureCertificates(ctx, db, appURL, cfg.BaseURL, school.Name, r.Subjects.ReportCourse, repeats); err != nil {
-		return err
+	if want["certificates"] {
+		say("printing certificates")
+		if r.Certificates, err = measureCertificates(ctx, db, appURL, cfg.BaseURL, school.Name, r.Subjects.ReportCourse, repeats); err != nil {
+			return err
+		}
 	}
-	say("running the Go benchmarks")
-	if r.GoBench, err = runGoBenchmarks(ctx, repeats); err != nil {
-		return err
+	if want["gobench"] {
+		say("running the Go benchmarks")
+		if r.GoBench, err = runGoBenchmarks(ctx, repeats); err != nil {
+			return err
+		}
 	}
-	say("measuring start-up")
-	if err := r.startup(ctx, dbURL, repeats); err != nil {
-		return err
+	if want["startup"] {
+		say("measuring start-up")
+		if err := r.startup(ctx, dbURL, repeats); err != nil {
+			return err
+		}
 	}
 	r.Total = time.Since(began)
 	text := r.Markdown()
 	fmt.Println()
 	fmt.Println(text)
+	if out == "" {
+		return nil
+	}
 	return os.WriteFile(out, []byte(text), 0o644)
 }
 
@@ -360,6 +413,10 @@ func (r *Report) explain(ctx context.Context, dbURL string, school settings.Scho
 		}, nil},
 		{"A session's attendance sheet (40 trainees)", func(db *sqlx.DB) error {
 			_, err := attendance.NewStore(db).Sheet(ctx, courses.NewStore(db), r.Subjects.SheetSession)
+			return err
+		}, nil},
+		{"What a save of that sheet reads first (Posting: the session, its lecturer, the sheet without names)", func(db *sqlx.DB) error {
+			_, err := attendance.NewStore(db).Posting(ctx, r.Subjects.SheetSession)
 			return err
 		}, nil},
 		{"A course's attendance report (200 trainees × 40 sessions)", func(db *sqlx.DB) error {

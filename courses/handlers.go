@@ -31,6 +31,9 @@ type Handler struct {
 	// Appointments come from package mentoring: post days in one's own
 	// schedule and calendar.
 	Appointments Appointments
+
+	pages    publicPages  // the timetable and catalogue as visitors not signed in see them
+	sessions keptSessions // each course's sessions, for my schedule
 }
 
 // visibleStatuses are the course statuses the viewer may see.
@@ -113,7 +116,6 @@ func communityOptions(list []places.Community, chosen int64) []web.Option {
 // Index is the catalogue: published courses by category and community;
 // coordinators may also list drafts, closed and archived courses.
 func (h *Handler) Index(c *fiber.Ctx) error {
-	ctx := c.UserContext()
 	d := catalogue{
 		Categories: Categories, Statuses: Statuses, Staff: web.IsStaff(c),
 		Category: c.Query("category"), Query: web.Clean(c.Query("q"), 50),
@@ -123,6 +125,15 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 		d.Category = ""
 	}
 	d.Community, _ = strconv.ParseInt(c.Query("community"), 10, 64)
+	key := publicKey(c, "catalogue", d.Category, d.Query, strconv.FormatInt(d.Community, 10), strconv.Itoa(page))
+	// The catalogue shows the seats left: an enrolment changes it too.
+	return h.pages.serve(c, h.Store, key, true, func() (time.Time, error) { return h.index(c, d, page) })
+}
+
+// index renders the catalogue's page; it holds until the time it returns
+// (see until).
+func (h *Handler) index(c *fiber.Ctx, d catalogue, page int) (time.Time, error) {
+	ctx := c.UserContext()
 	f := CatalogueFilter{Statuses: []string{StatusPublished}, Category: d.Category, CommunityID: d.Community, Query: d.Query}
 	if d.Staff {
 		d.Status = c.Query("status")
@@ -135,18 +146,19 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 		}
 	}
 	f.Limit, f.Offset = perPage, (page-1)*perPage
+	now := time.Now()
 	listed, total, err := h.Store.List(ctx, f)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	d.Total = total
-	lang, now := web.LangOf(c), time.Now()
+	lang := web.LangOf(c)
 	for i := range listed {
 		d.Cards = append(d.Cards, cardOf(lang, &listed[i], now))
 	}
 	communities, err := h.Places.Communities(ctx)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	d.Communities = communityOptions(communities, d.Community)
 	link := func(n int) string {
@@ -165,7 +177,28 @@ func (h *Handler) Index(c *fiber.Ctx) error {
 	d.Pager = web.NewPager(page, d.Total, perPage, link)
 	p := web.NewPage(c, "courses.title")
 	p.Data = d
-	return web.Render(c, fiber.StatusOK, "courses/index", p)
+	return until(listed, now), web.Render(c, fiber.StatusOK, "courses/index", p)
+}
+
+// until is when a catalogue page of listed, worked out at now, may first
+// read differently with no change to the data: at the next midnight (the
+// order puts courses that have ended last), when an enrolment window
+// opens or closes, or when a session ends (the next session moves on).
+func until(listed []Listed, now time.Time) time.Time {
+	t := web.Day(now).AddDate(0, 0, 1)
+	sooner := func(u time.Time) {
+		if u.After(now) && u.Before(t) {
+			t = u
+		}
+	}
+	for _, l := range listed {
+		sooner(l.EnrolOpens)
+		sooner(l.EnrolCloses)
+		if l.NextEnd != nil {
+			sooner(*l.NextEnd)
+		}
+	}
+	return t
 }
 
 // coursePage is what a course's page shows.

@@ -107,3 +107,38 @@ func writeAppointment(b *strings.Builder, lang string, a *Appointment) {
 	}
 	b.WriteString(`</p></li>`)
 }
+
+// daysHTML writes the timetable's days, each with its sessions (Slots), as
+// the week grid or the list shows them: the same markup the template
+// wrote, in Go for the reason slotsHTML gives — a month of days was a
+// hundred and more template actions on every view of my schedule.
+func daysHTML(lang string, days []timetableDay) template.HTML {
+	var b strings.Builder
+	size := 0
+	for i := range days {
+		size += len(days[i].Slots) + 200
+	}
+	b.Grow(size)
+	esc := template.HTMLEscapeString
+	for i := range days {
+		d := &days[i]
+		if d.Today {
+			b.WriteString(`<section class="day is-today" id="today" aria-current="date">`)
+		} else {
+			b.WriteString(`<section class="day">`)
+		}
+		b.WriteString(`<h2 class="day-head">`)
+		b.WriteString(esc(web.DayLabel(lang, d.Date)))
+		if d.Today {
+			b.WriteString(` <span class="badge">` + esc(i18n.T(lang, "timetable.today.mark")) + `</span>`)
+		}
+		b.WriteString(`</h2>`)
+		if d.Slots != "" {
+			b.WriteString(`<ul class="slots">` + string(d.Slots) + `</ul>`)
+		} else {
+			b.WriteString(`<p class="muted small">` + esc(i18n.T(lang, "timetable.free")) + `</p>`)
+		}
+		b.WriteString("</section>\n")
+	}
+	return template.HTML(b.String())
+}

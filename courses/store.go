@@ -64,6 +64,9 @@ const catalogueWhere = `
 type Listed struct {
 	Course
 	NextSession *time.Time `db:"next_session"`
+	// NextEnd is when the first session not yet over ends: NextSession
+	// may change then.
+	NextEnd *time.Time `db:"next_end"`
 }
 
 // List returns one page of courses — those still running first, soonest
@@ -81,13 +84,34 @@ func (s *Store) List(ctx context.Context, f CatalogueFilter) ([]Listed, int, err
 	err := s.db.SelectContext(ctx, &out, `
 		SELECT `+courseColumns+`,
 		       (SELECT min(s.starts_at) FROM course_sessions s
-		        WHERE s.course_id = c.id AND s.ends_at > now() AND s.cancelled_at IS NULL) AS next_session`+courseFrom+catalogueWhere+`
+		        WHERE s.course_id = c.id AND s.ends_at > now() AND s.cancelled_at IS NULL) AS next_session,
+		       (SELECT min(s.ends_at) FROM course_sessions s
+		        WHERE s.course_id = c.id AND s.ends_at > now() AND s.cancelled_at IS NULL) AS next_end`+courseFrom+catalogueWhere+`
 		ORDER BY c.ends_on < (now() AT TIME ZONE 'Asia/Shanghai')::date, c.starts_on, c.id
 		LIMIT $5 OFFSET $6`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list courses: %w", err)
 	}
 	return out, total, nil
+}
+
+// Changes counts the committed changes to the tables the public timetable
+// and catalogue are drawn from (courses, sessions, lecturers, venues,
+// communities), as their triggers keep them
+// (migrations/00012_public_changes.sql). Both counts only grow.
+type Changes struct {
+	Shown int64 // every change but to the seats taken on a course
+	Seats int64 // changes to the seats taken (enrolments)
+}
+
+// PublicChanges returns the counts of changes. Data read after them is
+// current for as long as they stay the same.
+func (s *Store) PublicChanges(ctx context.Context) (Changes, error) {
+	var ch Changes
+	if err := s.db.QueryRowContext(ctx, `SELECT shown, seats FROM public_changes`).Scan(&ch.Shown, &ch.Seats); err != nil {
+		return Changes{}, fmt.Errorf("count of public changes: %w", err)
+	}
+	return ch, nil
 }
 
 // Get returns one course.

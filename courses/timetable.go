@@ -89,6 +89,7 @@ type timetablePage struct {
 	Query       timetableQuery
 	Start, End  time.Time // the days shown: [Start, End)
 	Days        []timetableDay
+	DaysHTML    template.HTML // the days as the page shows them (see daysHTML)
 	Count       int
 	Truncated   bool   // more sessions than maxShown: the page shows the first
 	Subject     string // whose timetable: a lecturer, a venue, a team or a course
@@ -112,10 +113,20 @@ type timetablePage struct {
 // filtered by category and community.
 func (h *Handler) Timetable(c *fiber.Ctx) error {
 	q := timetableQueryOf(c)
-	start := web.WeekStart(time.Now())
+	now := time.Now()
+	start := web.WeekStart(now)
 	if t, ok := web.ParseDate(c.Query("week")); ok {
 		start = web.WeekStart(t)
 	}
+	// The page marks today: it holds until midnight.
+	key := publicKey(c, "timetable", q.values().Encode(), start.Format(web.DateLayout))
+	return h.pages.serve(c, h.Store, key, false, func() (time.Time, error) {
+		return web.Day(now).AddDate(0, 0, 1), h.timetable(c, q, start)
+	})
+}
+
+// timetable renders the timetable of q from the week of start.
+func (h *Handler) timetable(c *fiber.Ctx, q timetableQuery, start time.Time) error {
 	d := timetablePage{Query: q, Start: start, Categories: Categories, Teams: lecturers.Teams, Staff: web.IsStaff(c)}
 	p := web.NewPage(c, "timetable.title")
 	subject, feed, err := h.subject(c, q)
@@ -216,7 +227,13 @@ func (h *Handler) fillDays(c *fiber.Ctx, d *timetablePage, f TimetableFilter) er
 	d.End = d.Start.AddDate(0, 0, days)
 	f.From, f.To = d.Start, d.End
 	f.Limit = maxShown
-	sessions, err := h.Store.Timetable(c.UserContext(), f)
+	var sessions []Session
+	var err error
+	if f.CourseIDs != nil { // a trainee's: their courses' sessions are everyone's on them
+		sessions, err = h.sessions.timetable(c.UserContext(), h.Store, &h.pages.counts, f)
+	} else {
+		sessions, err = h.Store.Timetable(c.UserContext(), f)
+	}
 	if err != nil {
 		return err
 	}
@@ -250,6 +267,7 @@ func (h *Handler) fillDays(c *fiber.Ctx, d *timetablePage, f TimetableFilter) er
 			})
 		}
 	}
+	d.DaysHTML = daysHTML(web.LangOf(c), d.Days)
 	return nil
 }
 

@@ -1,6 +1,11 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"sync"
+
 	"github.com/gofiber/fiber/v2"
 
 	"partyschool/i18n"
@@ -22,6 +27,9 @@ type Page struct {
 	Form      any
 	Errors    FieldErrors
 	Data      any
+	// Content is the view as rendered, which the layout puts in its main
+	// (set by Render).
+	Content template.HTML
 
 	// Scripts are the page's own scripts under static/ ("js/checkin.js"),
 	// loaded after app.js; the CSP allows no inline script.
@@ -64,11 +72,26 @@ func (p *Page) Nav() []NavItem {
 	return navFor(p.Viewer, p.Path)
 }
 
-// Render writes the page with the named view inside the main layout.
+// Render writes the page with the named view inside the main layout. The
+// view is rendered first, into Content, then the layout around it: the
+// html engine's own way with layouts (c.Render(view, p, layout)) holds a
+// lock over the whole engine while it renders, as it swaps the layout's
+// embed function in the function map all templates share, so every page
+// of the server was rendered one at a time (bench/NOTES.md).
 func Render(c *fiber.Ctx, status int, view string, p *Page) error {
+	buf := viewBuffers.Get().(*bytes.Buffer)
+	defer viewBuffers.Put(buf)
+	buf.Reset()
+	if err := c.App().Config().Views.Render(buf, view, p); err != nil {
+		return fmt.Errorf("render %s: %w", view, err)
+	}
+	p.Content = template.HTML(buf.String()) // the view's own output, escaped by html/template
 	c.Status(status)
-	return c.Render(view, p, "layouts/main")
+	return c.Render("layouts/main", p)
 }
+
+// viewBuffers hold views as Render renders them, before the layout.
+var viewBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // FieldErrors maps a form field to the catalogue key of its message.
 type FieldErrors map[string]string
