@@ -10,10 +10,8 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,18 +30,9 @@ func init() {
 	auth.SetHashParams(auth.HashParams{Memory: 64, Time: 1, Threads: 1})
 }
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	binary    string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	proctest.Cleanup()
 	os.Exit(code)
 }
 
@@ -52,20 +41,7 @@ func TestMain(m *testing.M) {
 // own signal handling and its own connection pool, not a server in the test.
 func buildBinary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "partyschool-main-")
-		if buildErr != nil {
-			return
-		}
-		binary = filepath.Join(buildDir, "partyschool")
-		if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("%v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("go build: %v", buildErr)
-	}
-	return binary
+	return proctest.Binary(t, ".")
 }
 
 // process is the real binary serving a database.

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,18 +40,9 @@ const (
 // phone, for rounding.
 const overflowTolerance = 1
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	binary    string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	proctest.Cleanup()
 	os.Exit(code)
 }
 
@@ -73,23 +63,7 @@ func moduleRoot(t testing.TB) string {
 // buildBinary compiles the real partyschool binary, once for all the tests.
 func buildBinary(t testing.TB) string {
 	t.Helper()
-	root := moduleRoot(t)
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "partyschool-e2e-")
-		if buildErr != nil {
-			return
-		}
-		binary = filepath.Join(buildDir, "partyschool")
-		cmd := exec.Command("go", "build", "-o", binary, ".")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("%v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("go build the server: %v", buildErr)
-	}
-	return binary
+	return proctest.Binary(t, moduleRoot(t))
 }
 
 // server is the real binary, serving a database of its own.

@@ -1,12 +1,16 @@
 // Package proctest helps tests that run the real binary as a child
-// process (main_test.go, the browser journeys in e2e): a free address
-// for it to listen on, and a buffer its output is written to while the
-// test reads it.
+// process (main_test.go, the browser journeys in e2e): the binary, built
+// once, a free address for it to listen on, and a buffer its output is
+// written to while the test reads it.
 package proctest
 
 import (
 	"bytes"
+	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -41,4 +45,42 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	binary    string
+	buildErr  error
+)
+
+// Binary compiles the partyschool binary from the module at root, once
+// for all the tests of the process, and returns its path. The tests that
+// need the real main — its signal handling, its own connection pool —
+// run it; Cleanup, from TestMain, removes it.
+func Binary(t testing.TB, root string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "partyschool-bin-")
+		if buildErr != nil {
+			return
+		}
+		binary = filepath.Join(buildDir, "partyschool")
+		cmd := exec.Command("go", "build", "-o", binary, ".")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build the server: %v", buildErr)
+	}
+	return binary
+}
+
+// Cleanup removes the binary Binary built, if any.
+func Cleanup() {
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
 }
