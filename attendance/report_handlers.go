@@ -136,20 +136,12 @@ func (h *Handler) ExportSessionReport(c *fiber.Ctx) error {
 	h.Logger.Info("session attendance exported", "by", web.ViewerOf(c).ID, "session", s.ID, "course", s.CourseID,
 		"rows", len(rows), "request_id", web.RequestID(c))
 	name := fmt.Sprintf("考勤-%s-%s.xlsx", s.CourseCode, s.StartsAt.In(web.Shanghai).Format("20060102-1504"))
-	return sendReportXLSX(c, name, buf.Bytes())
+	return web.SendXLSX(c, name, buf.Bytes())
 }
 
 // zh is a catalogue text in Chinese: the exports are in Chinese whatever
 // the reader's language, like their headers.
 func zh(key string, args ...any) string { return i18n.T(i18n.Chinese, key, args...) }
-
-// sendReportXLSX answers with a workbook to download, never cached.
-func sendReportXLSX(c *fiber.Ctx, name string, data []byte) error {
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, web.AttachmentName(name))
-	return c.Send(data)
-}
 
 // courseReportPage is what a course's report shows.
 type courseReportPage struct {
@@ -236,7 +228,7 @@ func (h *Handler) ExportCourseReport(c *fiber.Ctx) error {
 	}
 	h.Logger.Info("course attendance exported", "by", web.ViewerOf(c).ID, "course", course.ID, "code", course.Code,
 		"trainees", len(r.Rows), "sessions", len(r.Sessions), "request_id", web.RequestID(c))
-	return sendReportXLSX(c, "课程考勤-"+course.Code+".xlsx", buf.Bytes())
+	return web.SendXLSX(c, "课程考勤-"+course.Code+".xlsx", buf.Bytes())
 }
 
 // CourseChart is a course's attendance chart, the rate of each held
@@ -333,7 +325,7 @@ func (h *Handler) ExportTraineeReport(c *fiber.Ctx) error {
 	}
 	h.Logger.Info("trainee attendance exported", "by", web.ViewerOf(c).ID, "trainee", t.ID,
 		"courses", len(r.Courses), "rows", len(rows), "request_id", web.RequestID(c))
-	return sendReportXLSX(c, fmt.Sprintf("学员考勤-%s-%s.xlsx", t.Name, time.Now().In(web.Shanghai).Format("20060102")), buf.Bytes())
+	return web.SendXLSX(c, fmt.Sprintf("学员考勤-%s-%s.xlsx", t.Name, time.Now().In(web.Shanghai).Format("20060102")), buf.Bytes())
 }
 
 // MyAttendance is the signed-in trainee's own attendance: only theirs,

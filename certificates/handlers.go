@@ -613,10 +613,7 @@ func (h *Handler) Export(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, web.AttachmentName("证书台账-"+time.Now().In(web.Shanghai).Format("20060102")+".xlsx"))
-	return c.Send(buf.Bytes())
+	return web.SendXLSX(c, "证书台账-"+time.Now().In(web.Shanghai).Format("20060102")+".xlsx", buf.Bytes())
 }
 
 // minePage is what a trainee's certificates page shows.

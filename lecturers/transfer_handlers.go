@@ -153,7 +153,7 @@ func sendSheet(c *fiber.Ctx, format, name string, header []string, rows [][]stri
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	} else {
 		err = sheets.WriteXLSX(&buf, "讲师名单", header, rows)
-		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		c.Set(fiber.HeaderContentType, web.XLSXType)
 	}
 	if err != nil {
 		return err

@@ -162,11 +162,7 @@ func (h *Handler) Export(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := "跟岗练兵-" + time.Now().In(web.Shanghai).Format("20060102") + ".xlsx"
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, web.AttachmentName(name))
-	return c.Send(buf.Bytes())
+	return web.SendXLSX(c, "跟岗练兵-"+time.Now().In(web.Shanghai).Format("20060102")+".xlsx", buf.Bytes())
 }
 
 // formPage is what the pair form shows.

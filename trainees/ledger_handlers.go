@@ -204,10 +204,7 @@ func (h *Handler) ExportHoursReport(c *fiber.Ctx) error {
 		"below", r.Below, "members", r.Members, "target", f.Target, "filter", f.values().Encode(),
 		"request_id", web.RequestID(c))
 	name := fmt.Sprintf("学时未达标党员-%d-%s.xlsx", f.Year, time.Now().In(web.Shanghai).Format("20060102"))
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, web.AttachmentName(name))
-	return c.Send(buf.Bytes())
+	return web.SendXLSX(c, name, buf.Bytes())
 }
 
 // formatHours writes hours as the pages do: 4, 2.5.

@@ -403,10 +403,7 @@ func (h *Handler) ExportRoll(c *fiber.Ctx) error {
 	}
 	h.Logger.Info("roll exported", "by", web.ViewerOf(c).ID, "course", course.ID, "code", course.Code,
 		"rows", len(rows), "request_id", web.RequestID(c))
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, web.AttachmentName("学员名单-"+course.Code+".xlsx"))
-	return c.Send(buf.Bytes())
+	return web.SendXLSX(c, "学员名单-"+course.Code+".xlsx", buf.Bytes())
 }
 
 // signInSheet is what the sign-in sheet shows.

@@ -224,7 +224,5 @@ func (h *Handler) Template(c *fiber.Ctx) error {
 	if err := sheets.WriteXLSX(&buf, "学员名单", ImportHeader(), example); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, web.AttachmentName("学员名单模板.xlsx"))
-	return c.Send(buf.Bytes())
+	return web.SendXLSX(c, "学员名单模板.xlsx", buf.Bytes())
 }

@@ -215,3 +215,15 @@ func AttachmentName(name string) string {
 	}
 	return `attachment; filename="download` + ext + `"; filename*=UTF-8''` + url.PathEscape(name)
 }
+
+// XLSXType is the media type of an .xlsx workbook.
+const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// SendXLSX answers with a workbook to download as name. It is never kept
+// by a cache: the exports hold personal data.
+func SendXLSX(c *fiber.Ctx, name string, data []byte) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, XLSXType)
+	c.Set(fiber.HeaderContentDisposition, AttachmentName(name))
+	return c.Send(data)
+}
