@@ -230,11 +230,10 @@ type MarkInput struct {
 	PostDayID int64
 	Status    string
 	Note      string
-	Reason    string    // why, after the lock (coordinators only)
-	By        int64     // who
-	Staff     bool      // a coordinator: may change after the lock, with a reason
-	LockDays  int       // the school's lock period
-	Now       time.Time // when
+	Reason    string // why, after the lock (coordinators only)
+	By        int64  // who
+	Staff     bool   // a coordinator: may change after the lock, with a reason
+	LockDays  int    // the school's lock period
 }
 
 // check refuses a mark that is not one of the four, and trims the texts.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ type statusTab struct {
 func (h *Handler) Index(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	f := Filter{Status: c.Query("status")}
-	if f.Status != "" && !contains(Statuses, f.Status) {
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
 		f.Status = ""
 	}
 	f.CommunityID, _ = strconv.ParseInt(c.Query("community"), 10, 64)
@@ -131,7 +132,7 @@ func (h *Handler) Mine(c *fiber.Ctx) error {
 // credit hours, to .xlsx. Names only: no phone numbers.
 func (h *Handler) Export(c *fiber.Ctx) error {
 	f := Filter{Status: c.Query("status"), Limit: maxList}
-	if f.Status != "" && !contains(Statuses, f.Status) {
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
 		f.Status = ""
 	}
 	f.CommunityID, _ = strconv.ParseInt(c.Query("community"), 10, 64)
@@ -318,16 +319,6 @@ func personOptions(people []Person, chosen, lang string) []web.Option {
 
 // pairPath is the address of a pair's page.
 func pairPath(id int64) string { return "/mentoring/" + strconv.FormatInt(id, 10) }
-
-// contains reports whether list holds s.
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // pair loads the pair of the path's :id for a viewer who may see it;
 // anyone else, like a missing pair, gets 404.

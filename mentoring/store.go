@@ -436,9 +436,9 @@ func (s *Store) AddDays(ctx context.Context, pairID int64, slots []Slot, place s
 		SELECT $1, s, e, $4 FROM unnest($2::timestamptz[], $3::timestamptz[]) AS t (s, e)`,
 		pairID, pq.Array(starts), pq.Array(ends), place)
 	switch {
-	case database.IsViolation(err, database.CheckViolation, "post_days_inside_pair"):
-		return 0, ErrDaysOutside
-	case database.IsViolation(err, database.UniqueViolation, "post_days_one_a_day"):
+	case database.IsViolation(err, database.CheckViolation, "post_days_inside_pair"),
+		database.IsViolation(err, database.UniqueViolation, "post_days_one_a_day"):
+		// Checked above under the pair's lock; the database holds it too.
 		return 0, &DaysError{}
 	case err != nil:
 		return 0, fmt.Errorf("add post days to pair %d: %w", pairID, err)
@@ -535,9 +535,6 @@ func (s *Store) Mark(ctx context.Context, m MarkInput, ip string) (bool, error) 
 	}
 	if err != nil {
 		return false, fmt.Errorf("lock post day %d: %w", m.PostDayID, err)
-	}
-	if !m.Now.IsZero() {
-		day.Now = m.Now
 	}
 	locked := attendance.Locked(day.EndsAt, day.Now, m.LockDays)
 	switch {
@@ -804,12 +801,11 @@ func (s *Store) Appointments(ctx context.Context, userID int64, from, to time.Ti
 		EndsAt   time.Time `db:"ends_at"`
 		Place    string    `db:"place"`
 		Post     string    `db:"post"`
-		Mentor   bool      `db:"mentor"`
 		Other    string    `db:"other"`
 	}
 	err := s.db.SelectContext(ctx, &rows, `
 		SELECT d.id, d.pair_id, d.starts_at, d.ends_at, d.place,
-		       btrim(concat_ws(' ', c.name, p.post)) AS post, p.mentor_id = $1 AS mentor,
+		       btrim(concat_ws(' ', c.name, p.post)) AS post,
 		       CASE WHEN p.mentor_id = $1 THEN me.name ELSE mu.name END AS other
 		FROM mentoring_pairs p
 		JOIN post_days d ON d.pair_id = p.id
